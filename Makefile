@@ -1,0 +1,12 @@
+# The two quick-start entry points. Each installs what is missing, then runs a
+# CMake workflow preset; everything else is plain CMake (see CMakePresets.json).
+.PHONY: bench test
+
+bench:
+	bash cmake/install-deps.sh bench
+	cmake --workflow --preset bench
+	./build/bench/bench/concur_bench_sync --benchmark_min_time=0.2
+
+test:
+	bash cmake/install-deps.sh test
+	cmake --workflow --preset dev

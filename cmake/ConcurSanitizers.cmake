@@ -1,0 +1,12 @@
+# concur_sanitizers: compile and link flags for CONCUR_SANITIZE, applied to the
+# library and everything of concur's that links it (never to consumers).
+add_library(concur_sanitizers INTERFACE)
+if(CONCUR_SANITIZE)
+  set(_flags -fsanitize=${CONCUR_SANITIZE} -fno-omit-frame-pointer -g)
+  if(CONCUR_SANITIZE MATCHES "undefined")
+    list(APPEND _flags -fno-sanitize-recover=all)
+  endif()
+  target_compile_options(concur_sanitizers INTERFACE ${_flags})
+  target_link_options(concur_sanitizers INTERFACE ${_flags})
+  target_compile_definitions(concur_sanitizers INTERFACE CONCUR_SANITIZED=1)
+endif()

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the Debian packages concur needs for a goal, or prints the exact
+# command when not root. Usage: cmake/install-deps.sh {test|bench|ci}
+set -euo pipefail
+goal=${1:-test}
+
+# Required for every goal: the compiler, CMake, Boost.Thread and Lockfree, and
+# the test and benchmark frameworks (benchmarks also run as smoke tests).
+packages=(g++ make cmake ninja-build libboost-dev libboost-thread-dev libgtest-dev libgmock-dev libbenchmark-dev)
+case "$goal" in
+  test | bench) ;;
+  ci) packages+=(clang clang-format libclang-rt-14-dev) ;; # the thread-safety build
+  *)
+    echo "usage: $0 {test|bench|ci}" >&2
+    exit 2
+    ;;
+esac
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+if [[ $(id -u) -eq 0 ]]; then
+  echo "concur: installing missing Debian packages: ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "concur: missing Debian packages: ${missing[*]}" >&2
+  echo "Run this, then try again:" >&2
+  echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+  exit 1
+fi

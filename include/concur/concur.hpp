@@ -1,0 +1,9 @@
+// concur/concur.hpp - the umbrella header: everything concur offers.
+#pragma once
+
+#include "concur/barrier.hpp"
+#include "concur/condition.hpp"
+#include "concur/errors.hpp"
+#include "concur/event.hpp"
+#include "concur/lock.hpp"
+#include "concur/semaphore.hpp"
