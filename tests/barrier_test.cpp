@@ -90,13 +90,16 @@ TEST(BarrierTest, BAR_04_IndicesAreDistinctAndFollowArrivalOrder) {
   });
   threads.join();
   ASSERT_EQ(indices.size(), kParties);
-  for (std::size_t v : indices) EXPECT_EQ(v / 100, v % 100) << "thread got another index";
+  for (std::size_t v : indices)
+    EXPECT_EQ(v / 100, v % 100) << "thread got another index";
 }
 
 TEST(BarrierTest, BAR_04_IndicesSumToAFullRound) {
   Barrier barrier(kParties);
   std::atomic<std::size_t> sum{0};
-  { Threads threads(kParties, [&](std::size_t) { sum += barrier.wait(); }); }
+  {
+    Threads threads(kParties, [&](std::size_t) { sum += barrier.wait(); });
+  }
   EXPECT_EQ(sum, kParties * (kParties - 1) / 2);
 }
 
@@ -141,7 +144,8 @@ TEST(BarrierTest, BAR_07_ActionRunsOnceInTheLastArrivalBeforeAnyoneIsReleased) {
   }
   EXPECT_EQ(runs, 1);
   EXPECT_EQ(action_thread, last_arrival);
-  for (int seen : runs_seen) EXPECT_EQ(seen, 1);
+  for (int seen : runs_seen)
+    EXPECT_EQ(seen, 1);
 }
 
 TEST(BarrierTest, BAR_08_AThrowingActionBreaksTheBarrierItsThreadGetsTheException) {
@@ -204,7 +208,8 @@ TEST(BarrierTest, BAR_12_AbortBreaksCurrentAndLaterWaits) {
     ASSERT_TRUE(eventually([&] { return barrier.n_waiting() == kParties - 1; }));
     barrier.abort();
   }
-  for (Outcome o : outcomes) EXPECT_EQ(o, Outcome::broken);
+  for (Outcome o : outcomes)
+    EXPECT_EQ(o, Outcome::broken);
   EXPECT_TRUE(barrier.broken());
   EXPECT_THROW(barrier.wait(), BrokenBarrierError);
 }
@@ -217,11 +222,15 @@ TEST(BarrierTest, BAR_13_ResetBreaksCurrentWaitersThenAFullRoundPasses) {
     ASSERT_TRUE(eventually([&] { return barrier.n_waiting() == 2; }));
     barrier.reset();
   }
-  for (Outcome o : outcomes) EXPECT_EQ(o, Outcome::broken);
+  for (Outcome o : outcomes)
+    EXPECT_EQ(o, Outcome::broken);
   EXPECT_FALSE(barrier.broken());
   std::vector<Outcome> next(3, Outcome::broken);
-  { Threads threads(3, [&](std::size_t i) { next[i] = wait_on(barrier); }); }
-  for (Outcome o : next) EXPECT_EQ(o, Outcome::passed);
+  {
+    Threads threads(3, [&](std::size_t i) { next[i] = wait_on(barrier); });
+  }
+  for (Outcome o : next)
+    EXPECT_EQ(o, Outcome::passed);
 }
 
 TEST(BarrierTest, BAR_14_ResetAfterAbortMakesTheBarrierUsableAgain) {
@@ -231,8 +240,11 @@ TEST(BarrierTest, BAR_14_ResetAfterAbortMakesTheBarrierUsableAgain) {
   barrier.reset();
   EXPECT_FALSE(barrier.broken());
   std::vector<Outcome> outcomes(2, Outcome::broken);
-  { Threads threads(2, [&](std::size_t i) { outcomes[i] = wait_on(barrier); }); }
-  for (Outcome o : outcomes) EXPECT_EQ(o, Outcome::passed);
+  {
+    Threads threads(2, [&](std::size_t i) { outcomes[i] = wait_on(barrier); });
+  }
+  for (Outcome o : outcomes)
+    EXPECT_EQ(o, Outcome::passed);
 }
 
 TEST(BarrierTest, BAR_15_NWaitingCountsTheCurrentFillingPhaseOnly) {
@@ -249,7 +261,8 @@ TEST(BarrierTest, BAR_15_NWaitingCountsTheCurrentFillingPhaseOnly) {
 
 TEST(BarrierTest, BAR_16_ASinglePartyBarrierAlwaysReturnsZeroAtOnce) {
   Barrier barrier(1);
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(barrier.wait(), 0u);
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(barrier.wait(), 0u);
 }
 
 TEST(BarrierTest, BAR_17_BrokenBarrierErrorIsAConcurError) {

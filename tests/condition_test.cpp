@@ -251,7 +251,8 @@ TEST(ConditionTest, COND_11_NotifyAllWakesEveryCurrentWaiterAndNoLaterOne) {
   }
   ASSERT_TRUE(eventually([&] { return waiters.woken == 4; }));
   waiters.threads->join();
-  for (bool r : waiters.results) EXPECT_TRUE(r);
+  for (bool r : waiters.results)
+    EXPECT_TRUE(r);
   std::scoped_lock hold(cond);
   EXPECT_FALSE(cond.wait(1ms));  // a later waiter is not woken by that notify_all
 }
@@ -306,7 +307,8 @@ TEST(ConditionTest, COND_14_WaitersAreWokenInTheOrderTheyBeganWaiting) {
     }));
     cond.acquire();
   }
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
   EXPECT_EQ(woken_order, (std::vector<int>{0, 1, 2, 3}));
 }
 

@@ -91,7 +91,8 @@ TYPED_TEST(SemaphoreTest, SEM_05_ConcurrentTryAcquiresSucceedExactlyValueTimes) 
   std::atomic<int> failures{0};
   {
     Threads threads(5, [&](std::size_t) {
-      for (int i = 0; i < 2; ++i) (sem.try_acquire() ? successes : failures)++;
+      for (int i = 0; i < 2; ++i)
+        (sem.try_acquire() ? successes : failures)++;
     });
   }
   EXPECT_EQ(successes, 3);
@@ -142,7 +143,8 @@ void run_phases(bool multirelease) {
     if (multirelease) {
       sem.release(n);
     } else {
-      for (std::size_t i = 0; i < n; ++i) sem.release();
+      for (std::size_t i = 0; i < n; ++i)
+        sem.release();
     }
   };
   Threads threads(10, [&](std::size_t) {
@@ -174,7 +176,9 @@ TYPED_TEST(SemaphoreTest, SEM_08_KReleasesLetExactlyKBlockedAcquirersThrough) {
   run_phases<TypeParam>(false);
 }
 
-TYPED_TEST(SemaphoreTest, SEM_09_ReleaseNWakesExactlyNAtOnce) { run_phases<TypeParam>(true); }
+TYPED_TEST(SemaphoreTest, SEM_09_ReleaseNWakesExactlyNAtOnce) {
+  run_phases<TypeParam>(true);
+}
 
 TYPED_TEST(SemaphoreTest, SEM_10_ReleaseZeroThrowsValueError) {
   TypeParam sem(0);
@@ -216,7 +220,8 @@ TYPED_TEST(SemaphoreTest, SEM_13_ScopedUseAcquiresAndReleasesAlsoOnThrow) {
 TYPED_TEST(SemaphoreTest, SEM_14_EveryBlockedAcquirerEventuallyGetsAUnit) {
   // The order is unspecified; that nobody is lost is not.
   TypeParam sem(6);
-  for (int i = 0; i < 6; ++i) sem.acquire();
+  for (int i = 0; i < 6; ++i)
+    sem.acquire();
   std::atomic<int> done{0};
   Threads threads(6, [&](std::size_t) {
     sem.acquire();
@@ -278,8 +283,12 @@ TEST(BoundedSemaphoreTest, BSEM_04_OverReleaseIsAllOrNothing) {
 TEST(BoundedSemaphoreTest, BSEM_05_ReleasesFromOtherThreadsCount) {
   for (std::size_t limit = 1; limit <= 9; ++limit) {
     BoundedSemaphore sem(static_cast<std::ptrdiff_t>(limit));
-    { Threads acquirers(limit, [&](std::size_t) { sem.acquire(); }); }
-    { Threads releasers(limit, [&](std::size_t) { sem.release(); }); }
+    {
+      Threads acquirers(limit, [&](std::size_t) { sem.acquire(); });
+    }
+    {
+      Threads releasers(limit, [&](std::size_t) { sem.release(); });
+    }
     EXPECT_THROW(sem.release(), ValueError) << "limit " << limit;
   }
 }

@@ -101,7 +101,8 @@ class CONCUR_CAPABILITY("mutex") Condition {
   // waiting, even when the caller does not hold the lock (as Python does).
   template <class Predicate>
   bool wait_for(Predicate pred) {
-    while (!pred()) wait_deadline(detail::kNoDeadline);
+    while (!pred())
+      wait_deadline(detail::kNoDeadline);
     return true;
   }
 

@@ -12,7 +12,9 @@ std::size_t checked_parties(std::size_t parties) {
   if (parties < 1) throw ValueError("parties must be >= 1");
   return parties;
 }
-[[noreturn]] void throw_broken() { throw BrokenBarrierError("the barrier is broken"); }
+[[noreturn]] void throw_broken() {
+  throw BrokenBarrierError("the barrier is broken");
+}
 }  // namespace
 
 Barrier::Barrier(std::size_t parties, std::function<void()> action,
@@ -44,7 +46,8 @@ std::size_t Barrier::wait_until(detail::Deadline deadline) {
 
 // enter: waits while a previous round drains or a reset is in progress.
 void Barrier::enter() {
-  while (phase_ == Phase::draining || phase_ == Phase::resetting) changed_.wait();
+  while (phase_ == Phase::draining || phase_ == Phase::resetting)
+    changed_.wait();
   if (phase_ == Phase::broken) throw_broken();
 }
 
@@ -64,9 +67,8 @@ void Barrier::release_round() {
 
 // await_round: waits for the last arrival; a timeout breaks the barrier.
 void Barrier::await_round(detail::Deadline deadline) {
-  const auto round_over = [this]() CONCUR_NO_THREAD_SAFETY_ANALYSIS {
-    return phase_ != Phase::filling;
-  };
+  const auto round_over = [this]()
+                              CONCUR_NO_THREAD_SAFETY_ANALYSIS { return phase_ != Phase::filling; };
   bool over = round_over();
   while (!over && !detail::expired(deadline)) {
     changed_.wait_until(deadline);

@@ -22,6 +22,8 @@ bool Lock::acquire_until(detail::Deadline deadline) {
   }
 }
 
-void Lock::throw_release_unlocked() { throw RuntimeError("release unlocked lock"); }
+void Lock::throw_release_unlocked() {
+  throw RuntimeError("release unlocked lock");
+}
 
 }  // namespace concur

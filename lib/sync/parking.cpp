@@ -49,6 +49,8 @@ void unpark(const ParkWord& word, std::uint32_t count) noexcept {
   futex(word, FUTEX_WAKE, static_cast<std::uint32_t>(n), nullptr, 0);
 }
 
-void unpark_all(const ParkWord& word) noexcept { unpark(word, static_cast<std::uint32_t>(INT_MAX)); }
+void unpark_all(const ParkWord& word) noexcept {
+  unpark(word, static_cast<std::uint32_t>(INT_MAX));
+}
 
 }  // namespace concur::detail

@@ -39,7 +39,8 @@ class Threads {
  public:
   Threads(std::size_t n, const std::function<void(std::size_t)>& body) {
     threads_.reserve(n);
-    for (std::size_t i = 0; i < n; ++i) threads_.emplace_back(body, i);
+    for (std::size_t i = 0; i < n; ++i)
+      threads_.emplace_back(body, i);
   }
   ~Threads() { join(); }
   void join() {
