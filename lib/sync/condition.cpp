@@ -5,10 +5,14 @@
 
 namespace concur {
 
-// Waiter: one thread blocked in wait(). It parks on its own word, so a notify
-// wakes exactly the threads it chose and no others.
+// Waiter: one thread blocked in wait(). It spins, then parks on its own word,
+// so a notify wakes exactly the threads it chose and no others, and makes a
+// system call only for a waiter that really went to sleep.
 struct Condition::Waiter {
-  detail::ParkWord notified{0};
+  static constexpr std::uint32_t kWaiting = 0;
+  static constexpr std::uint32_t kNotified = 1;
+  static constexpr std::uint32_t kParked = 2;
+  detail::ParkWord state{kWaiting};
   Waiter* prev = nullptr;
   Waiter* next = nullptr;
 };
@@ -58,8 +62,8 @@ void Condition::enqueue(Waiter& waiter) {
 
 bool Condition::dequeue_if_waiting(Waiter& waiter) {
   detail::LockGuard guard(waiters_lock_);
-  // A notifier sets `notified` under waiters_lock_, after unlinking the node.
-  if (waiter.notified.load(std::memory_order_relaxed) != 0) return false;
+  // A notifier marks the node notified under waiters_lock_, after unlinking it.
+  if (waiter.state.load(std::memory_order_relaxed) == Waiter::kNotified) return false;
   (waiter.prev != nullptr ? waiter.prev->next : head_) = waiter.next;
   (waiter.next != nullptr ? waiter.next->prev : tail_) = waiter.prev;
   return true;
@@ -78,15 +82,26 @@ bool Condition::wait_deadline(detail::Deadline deadline) CONCUR_NO_THREAD_SAFETY
     depth = recursive_->release_all();
   }
 
-  bool notified = true;
-  // acquire: pairs with the release store in notify(); what the notifier did
-  // before notifying is visible once we see the flag.
-  while (self.notified.load(std::memory_order_acquire) == 0) {
-    if (!detail::park(self.notified, 0, deadline)) {
-      // Timed out, unless a notify raced with the timeout and already took
-      // the node off the list: then the notification counts.
-      notified = !dequeue_if_waiting(self);
-      break;
+  // acquire (every load of state below): pairs with the release exchange in
+  // notify(); what the notifier did before notifying is visible once we see
+  // kNotified.
+  const auto notified_now = [&self] {
+    return self.state.load(std::memory_order_acquire) == Waiter::kNotified;
+  };
+  bool notified = detail::spin_until(notified_now);
+  if (!notified) {
+    std::uint32_t expected = Waiter::kWaiting;
+    // Announce the sleep; if a notify got in first, the CAS fails: notified.
+    notified =
+        !self.state.compare_exchange_strong(expected, Waiter::kParked, std::memory_order_acquire);
+    while (!notified) {
+      if (!detail::park(self.state, Waiter::kParked, deadline)) {
+        // Timed out, unless a notify raced with the timeout and already took
+        // the node off the list: then the notification counts.
+        notified = !dequeue_if_waiting(self);
+        break;
+      }
+      notified = notified_now();
     }
   }
 
@@ -105,11 +120,14 @@ void Condition::notify(std::size_t n) {
     Waiter* waiter = head_;
     head_ = waiter->next;
     (head_ != nullptr ? head_->prev : tail_) = nullptr;
-    // release: pairs with the acquire load in wait_deadline(). After this store
-    // the waiter may return and its node vanish; unparking a dead address is
-    // harmless (park() callers tolerate stray wakes).
-    waiter->notified.store(1, std::memory_order_release);
-    detail::unpark(waiter->notified, 1);
+    // release: pairs with the acquire loads in wait_deadline(). After this
+    // exchange a waiter that was still spinning may return and its node
+    // vanish, so the node is touched again only if the waiter had parked (it
+    // then stays parked until this wake, or until it times out and takes
+    // waiters_lock_, which we hold).
+    if (waiter->state.exchange(Waiter::kNotified, std::memory_order_release) == Waiter::kParked) {
+      detail::unpark(waiter->state, 1);
+    }
   }
 }
 
