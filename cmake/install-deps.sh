@@ -9,7 +9,7 @@ goal=${1:-test}
 packages=(g++ make cmake ninja-build libboost-dev libboost-thread-dev libgtest-dev libgmock-dev libbenchmark-dev)
 case "$goal" in
   test | bench) ;;
-  ci) packages+=(clang clang-format libclang-rt-14-dev) ;; # the thread-safety build
+  ci) packages+=(clang clang-format) ;; # the thread-safety build, the format check
   *)
     echo "usage: $0 {test|bench|ci}" >&2
     exit 2

@@ -99,8 +99,9 @@ class CONCUR_CAPABILITY("mutex") Condition {
   // wait_for(pred): evaluates pred() (with the lock held) and waits until it
   // is true. Returns true. If pred() is true at once, it returns without
   // waiting, even when the caller does not hold the lock (as Python does).
+  // (Not annotated as requiring the lock: a true predicate needs none.)
   template <class Predicate>
-  bool wait_for(Predicate pred) {
+  bool wait_for(Predicate pred) CONCUR_NO_THREAD_SAFETY_ANALYSIS {
     while (!pred())
       wait_deadline(detail::kNoDeadline);
     return true;
@@ -111,7 +112,8 @@ class CONCUR_CAPABILITY("mutex") Condition {
   // hold when the deadline passed (it is evaluated once more after the last
   // timed-out wait).
   template <class Predicate, class Rep, class Period>
-  bool wait_for(Predicate pred, const std::chrono::duration<Rep, Period>& timeout) {
+  bool wait_for(Predicate pred, const std::chrono::duration<Rep, Period>& timeout)
+      CONCUR_NO_THREAD_SAFETY_ANALYSIS {
     const detail::Deadline deadline = detail::deadline_after(timeout);
     bool satisfied = static_cast<bool>(pred());
     while (!satisfied) {
