@@ -20,25 +20,8 @@ Semaphore::Semaphore(std::ptrdiff_t value, std::ptrdiff_t limit)
     : value_(checked_initial(value)), limit_(limit) {}
 
 bool Semaphore::acquire_until(detail::Deadline deadline) {
-  if (detail::spin_until([this] { return try_acquire(); })) return true;
-  // Announce ourselves before looking at the count again: release() adds to
-  // the count, then reads waiters_; with both seq_cst either it sees us and
-  // bumps the epoch, or we see its units.
-  waiters_.fetch_add(1);
-  bool acquired = false;
-  for (;;) {
-    const std::uint32_t epoch = epoch_.load();
-    if (try_acquire()) {
-      acquired = true;
-      break;
-    }
-    if (!detail::park(epoch_, epoch, deadline)) {
-      acquired = try_acquire();
-      break;
-    }
-  }
-  waiters_.fetch_sub(1, std::memory_order_relaxed);
-  return acquired;
+  return detail::wait_until_ready(
+      epoch_, waiters_, [this] { return try_acquire(); }, deadline);
 }
 
 void Semaphore::release(std::size_t n) {

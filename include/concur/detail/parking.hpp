@@ -64,4 +64,33 @@ bool spin_until(Ready&& ready) noexcept(noexcept(ready())) {
   return ready();
 }
 
+// wait_until_ready: spins, then parks on `word` until `ready()` holds or the
+// deadline passes; returns ready()'s last value. `parked` counts the threads
+// in the parking loop, so a waker can skip the system call when it is 0. The
+// waker's side of the protocol: make ready() true, change `word`, then
+// unpark if `parked` is non-zero - all seq_cst, and every load here is
+// seq_cst too (Dekker's pattern: either the waker sees us counted, or we see
+// its change before we sleep).
+template <class Ready>
+bool wait_until_ready(const ParkWord& word, std::atomic<std::uint32_t>& parked, Ready&& ready,
+                      Deadline deadline) {
+  if (spin_until(ready)) return true;
+  parked.fetch_add(1);
+  bool satisfied = false;
+  for (;;) {
+    const std::uint32_t seen = word.load();
+    if (ready()) {
+      satisfied = true;
+      break;
+    }
+    if (!park(word, seen, deadline)) {
+      satisfied = ready();
+      break;
+    }
+  }
+  // relaxed: a late decrement only costs a waker a spare system call.
+  parked.fetch_sub(1, std::memory_order_relaxed);
+  return satisfied;
+}
+
 }  // namespace concur::detail
