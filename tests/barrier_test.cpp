@@ -194,6 +194,13 @@ TEST(BarrierTest, BAR_10_TheConstructorTimeoutIsTheDefault) {
   EXPECT_TRUE(barrier.broken());
 }
 
+TEST(BarrierTest, BAR_10_TheDefaultTimeoutTakesAnyDurationType) {
+  Barrier fractional(2, {}, std::chrono::duration<double>(0.01));
+  EXPECT_THROW(fractional.wait(), BrokenBarrierError);
+  Barrier huge(1, {}, std::chrono::hours::max());  // saturates, does not overflow
+  EXPECT_EQ(huge.wait(), 0u);
+}
+
 TEST(BarrierTest, BAR_11_ZeroTimeoutWhenTheCallerWouldWaitBreaksAtOnce) {
   Barrier barrier(2);
   EXPECT_THROW(barrier.wait(0s), BrokenBarrierError);

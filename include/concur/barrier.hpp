@@ -23,6 +23,7 @@
 #include <cstddef>
 #include <functional>
 #include <optional>
+#include <utility>
 
 #include "concur/condition.hpp"
 #include "concur/detail/deadline.hpp"
@@ -37,6 +38,15 @@ class Barrier {
   // and an optional default timeout for wait().
   explicit Barrier(std::size_t parties, std::function<void()> action = {},
                    std::optional<std::chrono::nanoseconds> timeout = std::nullopt);
+
+  // Barrier(parties, action, timeout): the same, with a default timeout of
+  // any duration type (e.g. std::chrono::duration<double>(0.1)); one too
+  // large for nanoseconds means "wait practically forever".
+  template <class Rep, class Period>
+  Barrier(std::size_t parties, std::function<void()> action,
+          const std::chrono::duration<Rep, Period>& timeout)
+      : Barrier(parties, std::move(action),
+                std::optional<std::chrono::nanoseconds>(saturating_nanoseconds(timeout))) {}
   Barrier(const Barrier&) = delete;
   Barrier& operator=(const Barrier&) = delete;
 
@@ -71,6 +81,16 @@ class Barrier {
   bool broken() const;
 
  private:
+  template <class Rep, class Period>
+  static std::chrono::nanoseconds saturating_nanoseconds(
+      const std::chrono::duration<Rep, Period>& timeout) {
+    using Wide = std::chrono::duration<long double, std::nano>;
+    if (Wide(timeout) >= Wide(std::chrono::nanoseconds::max())) {
+      return std::chrono::nanoseconds::max();
+    }
+    return std::chrono::ceil<std::chrono::nanoseconds>(timeout);
+  }
+
   enum class Phase { filling, draining, resetting, broken };
 
   std::size_t wait_until(detail::Deadline deadline);
