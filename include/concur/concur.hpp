@@ -6,4 +6,5 @@
 #include "concur/errors.hpp"
 #include "concur/event.hpp"
 #include "concur/lock.hpp"
+#include "concur/queue.hpp"
 #include "concur/semaphore.hpp"

@@ -1,0 +1,174 @@
+// concur/queue.hpp - Python's queue module: Queue, LifoQueue, PriorityQueue
+// and SimpleQueue, with Python 3.13's semantics (shutdown included).
+//
+//   concur::Queue<std::string> jobs(100);        // bounded: put blocks when full
+//   std::thread worker([&] {
+//     try {
+//       for (;;) {
+//         std::string job = jobs.get();           // blocks while empty
+//         run(job);
+//         jobs.task_done();
+//       }
+//     } catch (const concur::QueueShutDown&) {}   // drained after shutdown()
+//   });
+//   jobs.put("first");
+//   jobs.join();                                  // every put has had its task_done()
+//   jobs.shutdown();
+//   worker.join();
+//
+// Promises:
+// - put() happens-before the get() that returns its item.
+// - Timeouts are any std::chrono::duration with one overall deadline; zero or
+//   negative means "try once": put(x, 0s) == put_nowait(x).
+// - Errors: QueueFull (a full bounded queue, no time left), QueueEmpty (no
+//   item, no time left), QueueShutDown (put after shutdown; get after
+//   shutdown once drained, or at once after an immediate shutdown), ValueError
+//   (task_done() more often than put()). QueueShutDown takes precedence over
+//   Full and Empty. join() never throws it.
+// - A failed put or get - including a copy or move of T that throws - leaves
+//   the queue and its unfinished-task count as they were.
+// - T may be move-only and need not be default-constructible. A gotten item
+//   is moved out, and its slot is released at once.
+// - All members are thread-safe. Queues are neither copyable nor movable.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+
+#include "concur/detail/basic_queue.hpp"
+#include "concur/detail/deadline.hpp"
+#include "concur/detail/queue_stores.hpp"
+#include "concur/errors.hpp"
+
+namespace concur {
+
+namespace detail {
+
+// QueueInterface: the members every bounded queue of this header shares;
+// Queue, LifoQueue and PriorityQueue differ only in their store.
+template <class T, class Store>
+class QueueInterface {
+ public:
+  // put: adds `item`, blocking while a bounded queue is full. Throws
+  // QueueShutDown after shutdown().
+  void put(T item) { core_.put_until(std::move(item), kNoDeadline); }
+
+  // put(item, timeout): as put(), throwing QueueFull once `timeout` passes.
+  template <class Rep, class Period>
+  void put(T item, const std::chrono::duration<Rep, Period>& timeout) {
+    core_.put_until(std::move(item), deadline_after(timeout));
+  }
+
+  // put_nowait: as put(), throwing QueueFull at once if there is no room.
+  void put_nowait(T item) { core_.put_until(std::move(item), Clock::time_point::min()); }
+
+  // get: removes and returns the next item, blocking while the queue is
+  // empty. Throws QueueShutDown once shut down and drained.
+  T get() { return core_.get_until(kNoDeadline); }
+
+  // get(timeout): as get(), throwing QueueEmpty once `timeout` passes.
+  template <class Rep, class Period>
+  T get(const std::chrono::duration<Rep, Period>& timeout) {
+    return core_.get_until(deadline_after(timeout));
+  }
+
+  // get_nowait: as get(), throwing QueueEmpty at once if there is no item.
+  T get_nowait() { return core_.get_until(Clock::time_point::min()); }
+
+  // task_done: marks one gotten item as processed; when every item put has
+  // been, join() returns. Throws ValueError("task_done() called too many
+  // times") - changing nothing - if none is outstanding.
+  void task_done() { core_.task_done(); }
+
+  // join: blocks until every item put has had its task_done().
+  void join() { core_.join(); }
+
+  // qsize, empty, full: snapshots of the item count.
+  std::size_t qsize() const noexcept { return core_.qsize(); }
+  bool empty() const noexcept { return qsize() == 0; }
+  bool full() const noexcept { return core_.full(); }
+
+  // maxsize: the bound given at construction; 0 means unbounded.
+  std::size_t maxsize() const noexcept { return core_.maxsize(); }
+
+  // shutdown: puts now throw QueueShutDown, and so do gets once the queue is
+  // empty; blocked putters and getters wake. With `immediate`, the queued
+  // items are discarded at once (and no longer count as unfinished), so
+  // every get throws. May be called any number of times, in either mode.
+  void shutdown(bool immediate = false) { core_.shutdown(immediate); }
+
+  // is_shutdown: whether shutdown() was called (Python's is_shutdown).
+  bool is_shutdown() const { return core_.is_shut_down(); }
+
+ protected:
+  explicit QueueInterface(std::size_t maxsize, Store store = Store())
+      : core_(maxsize, std::move(store)) {}
+
+ private:
+  BasicQueue<T, Store> core_;
+};
+
+}  // namespace detail
+
+// Queue: queue.Queue, first in, first out. maxsize 0 is unbounded.
+template <class T>
+class Queue : public detail::QueueInterface<T, detail::FifoStore<T>> {
+ public:
+  explicit Queue(std::size_t maxsize = 0)
+      : detail::QueueInterface<T, detail::FifoStore<T>>(maxsize) {}
+};
+
+// LifoQueue: queue.LifoQueue, last in, first out.
+template <class T>
+class LifoQueue : public detail::QueueInterface<T, detail::LifoStore<T>> {
+ public:
+  explicit LifoQueue(std::size_t maxsize = 0)
+      : detail::QueueInterface<T, detail::LifoStore<T>>(maxsize) {}
+};
+
+// PriorityQueue: queue.PriorityQueue, smallest item first by Compare (as
+// heapq). Equal items are allowed; their order is unspecified.
+template <class T, class Compare = std::less<T>>
+class PriorityQueue : public detail::QueueInterface<T, detail::PriorityStore<T, Compare>> {
+  using Base = detail::QueueInterface<T, detail::PriorityStore<T, Compare>>;
+
+ public:
+  explicit PriorityQueue(std::size_t maxsize = 0, Compare compare = Compare())
+      : Base(maxsize, detail::PriorityStore<T, Compare>(std::move(compare))) {}
+};
+
+// SimpleQueue: queue.SimpleQueue, an unbounded FIFO with no task tracking
+// and no shutdown. put() never blocks.
+template <class T>
+class SimpleQueue {
+ public:
+  SimpleQueue() = default;
+  SimpleQueue(const SimpleQueue&) = delete;
+  SimpleQueue& operator=(const SimpleQueue&) = delete;
+
+  // put, put_nowait: add `item`; never block.
+  void put(T item) { core_.put_until(std::move(item), detail::kNoDeadline); }
+  void put_nowait(T item) { put(std::move(item)); }
+
+  // get: removes and returns the oldest item, blocking while empty.
+  T get() { return core_.get_until(detail::kNoDeadline); }
+
+  // get(timeout): as get(), throwing QueueEmpty once `timeout` passes.
+  template <class Rep, class Period>
+  T get(const std::chrono::duration<Rep, Period>& timeout) {
+    return core_.get_until(detail::deadline_after(timeout));
+  }
+
+  // get_nowait: as get(), throwing QueueEmpty at once if there is no item.
+  T get_nowait() { return core_.get_until(detail::Clock::time_point::min()); }
+
+  // qsize, empty: snapshots of the item count.
+  std::size_t qsize() const noexcept { return core_.qsize(); }
+  bool empty() const noexcept { return qsize() == 0; }
+
+ private:
+  detail::BasicQueue<T, detail::FifoStore<T>> core_{0};
+};
+
+}  // namespace concur
