@@ -38,6 +38,7 @@
 
 #include "concur/detail/basic_queue.hpp"
 #include "concur/detail/deadline.hpp"
+#include "concur/detail/fifo_queue_core.hpp"
 #include "concur/detail/queue_stores.hpp"
 #include "concur/errors.hpp"
 
@@ -45,9 +46,10 @@ namespace concur {
 
 namespace detail {
 
-// QueueInterface: the members every bounded queue of this header shares;
-// Queue, LifoQueue and PriorityQueue differ only in their store.
-template <class T, class Store>
+// QueueInterface: the members every bounded queue of this header shares.
+// Queue runs on a two-lock FIFO engine; LifoQueue and PriorityQueue, whose
+// puts and gets meet at the same end, on one lock and their store.
+template <class T, class Core>
 class QueueInterface {
  public:
   // put: adds `item`, blocking while a bounded queue is full. Throws
@@ -102,36 +104,38 @@ class QueueInterface {
   bool is_shutdown() const { return core_.is_shut_down(); }
 
  protected:
-  explicit QueueInterface(std::size_t maxsize, Store store = Store())
-      : core_(maxsize, std::move(store)) {}
+  template <class... StoreArgs>
+  explicit QueueInterface(std::size_t maxsize, StoreArgs&&... store)
+      : core_(maxsize, std::forward<StoreArgs>(store)...) {}
 
  private:
-  BasicQueue<T, Store> core_;
+  Core core_;
 };
 
 }  // namespace detail
 
 // Queue: queue.Queue, first in, first out. maxsize 0 is unbounded.
 template <class T>
-class Queue : public detail::QueueInterface<T, detail::FifoStore<T>> {
+class Queue : public detail::QueueInterface<T, detail::FifoQueueCore<T, true>> {
  public:
   explicit Queue(std::size_t maxsize = 0)
-      : detail::QueueInterface<T, detail::FifoStore<T>>(maxsize) {}
+      : detail::QueueInterface<T, detail::FifoQueueCore<T, true>>(maxsize) {}
 };
 
 // LifoQueue: queue.LifoQueue, last in, first out.
 template <class T>
-class LifoQueue : public detail::QueueInterface<T, detail::LifoStore<T>> {
+class LifoQueue : public detail::QueueInterface<T, detail::BasicQueue<T, detail::LifoStore<T>>> {
  public:
   explicit LifoQueue(std::size_t maxsize = 0)
-      : detail::QueueInterface<T, detail::LifoStore<T>>(maxsize) {}
+      : detail::QueueInterface<T, detail::BasicQueue<T, detail::LifoStore<T>>>(maxsize) {}
 };
 
 // PriorityQueue: queue.PriorityQueue, smallest item first by Compare (as
 // heapq). Equal items are allowed; their order is unspecified.
 template <class T, class Compare = std::less<T>>
-class PriorityQueue : public detail::QueueInterface<T, detail::PriorityStore<T, Compare>> {
-  using Base = detail::QueueInterface<T, detail::PriorityStore<T, Compare>>;
+class PriorityQueue
+    : public detail::QueueInterface<T, detail::BasicQueue<T, detail::PriorityStore<T, Compare>>> {
+  using Base = detail::QueueInterface<T, detail::BasicQueue<T, detail::PriorityStore<T, Compare>>>;
 
  public:
   explicit PriorityQueue(std::size_t maxsize = 0, Compare compare = Compare())
@@ -168,7 +172,7 @@ class SimpleQueue {
   bool empty() const noexcept { return qsize() == 0; }
 
  private:
-  detail::BasicQueue<T, detail::FifoStore<T>> core_{0};
+  detail::FifoQueueCore<T, false> core_{0};
 };
 
 }  // namespace concur

@@ -1,5 +1,5 @@
 // The queues' errors, thrown out of line to keep the templates small.
-#include "concur/detail/basic_queue.hpp"
+#include "concur/detail/queue_errors.hpp"
 #include "concur/errors.hpp"
 
 namespace concur::detail {

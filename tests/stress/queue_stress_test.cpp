@@ -42,7 +42,10 @@ INSTANTIATE_TEST_SUITE_P(Shapes, QueueStressTest,
 // Each item is unique (producer, sequence) encoded in one integer; the sum
 // of all items and their count catch a lost or duplicated one.
 TEST_P(QueueStressTest, EveryItemArrivesExactlyOnce) {
-  const auto [producers, consumers, maxsize] = GetParam();
+  // (Not a structured binding: Clang 14 cannot capture those in lambdas.)
+  const std::size_t producers = std::get<0>(GetParam());
+  const std::size_t consumers = std::get<1>(GetParam());
+  const std::size_t maxsize = std::get<2>(GetParam());
   Queue<std::int64_t> q(maxsize);
   const std::int64_t per_producer = kItems / static_cast<std::int64_t>(producers);
   std::atomic<std::int64_t> sum{0};
@@ -82,7 +85,10 @@ TEST_P(QueueStressTest, EveryItemArrivesExactlyOnce) {
 }
 
 TEST_P(QueueStressTest, ShutdownRacingWithBlockedPuttersAndGettersEndsEveryone) {
-  const auto [producers, consumers, maxsize] = GetParam();
+  // (Not a structured binding: Clang 14 cannot capture those in lambdas.)
+  const std::size_t producers = std::get<0>(GetParam());
+  const std::size_t consumers = std::get<1>(GetParam());
+  const std::size_t maxsize = std::get<2>(GetParam());
   for (bool immediate : {false, true}) {
     Queue<std::int64_t> q(maxsize == 0 ? 1 : maxsize);  // bounded: putters block
     std::atomic<std::int64_t> put_count{0};

@@ -17,15 +17,11 @@
 #include "concur/detail/deadline.hpp"
 #include "concur/detail/lock_guard.hpp"
 #include "concur/detail/parking.hpp"
+#include "concur/detail/queue_errors.hpp"
 #include "concur/detail/thread_annotations.hpp"
 #include "concur/lock.hpp"
 
 namespace concur::detail {
-
-[[noreturn]] void throw_queue_empty();
-[[noreturn]] void throw_queue_full();
-[[noreturn]] void throw_queue_shut_down();
-[[noreturn]] void throw_task_done_too_often();
 
 template <class T, class Store>
 class BasicQueue {

@@ -16,24 +16,6 @@
 
 namespace concur::detail {
 
-// FifoStore: first in, first out (queue.Queue). std::deque gives the strong
-// guarantee for insertion and removal at either end.
-template <class T>
-class FifoStore {
- public:
-  void push(T&& item) { items_.push_back(std::move(item)); }
-  T pop() {
-    T item(std::move(items_.front()));
-    items_.pop_front();
-    return item;
-  }
-  std::size_t size() const noexcept { return items_.size(); }
-  void swap(FifoStore& other) noexcept { items_.swap(other.items_); }
-
- private:
-  std::deque<T> items_;
-};
-
 // LifoStore: last in, first out (queue.LifoQueue).
 template <class T>
 class LifoStore {

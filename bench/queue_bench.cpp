@@ -1,0 +1,237 @@
+// The queues beside their anchors: a std::mutex + std::condition_variable +
+// std::deque queue (the common design), boost::sync_queue and
+// boost::sync_bounded_queue, boost::lockfree::queue (consumers spin), and
+// moodycamel::BlockingConcurrentQueue (when libconcurrentqueue-dev is there).
+//
+//   ./build/bench/bench/concur_bench_queue --benchmark_min_time=0.5
+//
+// Each iteration moves kItems items from P producer threads to C consumer
+// threads through one queue, so items/s is the throughput of the whole
+// hand-off. Arguments: producers, consumers, capacity (0 = unbounded).
+#define BOOST_THREAD_VERSION 4
+#include <benchmark/benchmark.h>
+
+#include <atomic>
+#include <boost/lockfree/queue.hpp>
+#include <boost/thread/concurrent_queues/sync_bounded_queue.hpp>
+#include <boost/thread/concurrent_queues/sync_queue.hpp>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#if __has_include(<concurrentqueue/blockingconcurrentqueue.h>)
+#include <concurrentqueue/blockingconcurrentqueue.h>
+#define CONCUR_HAVE_MOODYCAMEL 1
+#endif
+
+#include "concur/detail/parking.hpp"
+#include "concur/queue.hpp"
+
+namespace {
+
+constexpr std::int64_t kItems = 240000;  // divisible by 1..4 producers/consumers
+
+// Payload64: a 64-byte, trivially copyable item.
+struct Payload64 {
+  std::int64_t words[8];
+};
+
+template <class T>
+T make_item(std::int64_t n) {
+  if constexpr (std::is_same_v<T, int>) {
+    return static_cast<int>(n);
+  } else {
+    T item{};
+    item.words[0] = n;
+    return item;
+  }
+}
+
+// --- The queues under test, each behind push()/pop() --------------------------
+
+template <class T>
+struct ConcurQueue {
+  explicit ConcurQueue(std::size_t capacity) : queue(capacity) {}
+  void push(T item) { queue.put(std::move(item)); }
+  T pop() { return queue.get(); }
+  concur::Queue<T> queue;
+};
+
+template <class T>
+struct ConcurSimpleQueue {
+  explicit ConcurSimpleQueue(std::size_t) {}
+  void push(T item) { queue.put(std::move(item)); }
+  T pop() { return queue.get(); }
+  concur::SimpleQueue<T> queue;
+};
+
+// StdQueue: the design most C++ code bases write by hand.
+template <class T>
+struct StdQueue {
+  explicit StdQueue(std::size_t cap) : capacity(cap) {}
+  void push(T item) {
+    {
+      std::unique_lock hold(mutex);
+      not_full.wait(hold, [&] { return capacity == 0 || items.size() < capacity; });
+      items.push_back(std::move(item));
+    }
+    not_empty.notify_one();
+  }
+  T pop() {
+    T item;
+    {
+      std::unique_lock hold(mutex);
+      not_empty.wait(hold, [&] { return !items.empty(); });
+      item = std::move(items.front());
+      items.pop_front();
+    }
+    not_full.notify_one();
+    return item;
+  }
+  std::size_t capacity;
+  std::mutex mutex;
+  std::condition_variable not_empty;
+  std::condition_variable not_full;
+  std::deque<T> items;
+};
+
+template <class T>
+struct BoostSyncQueue {
+  explicit BoostSyncQueue(std::size_t) {}
+  void push(T item) { queue.push(std::move(item)); }
+  T pop() { return queue.pull(); }
+  boost::concurrent::sync_queue<T> queue;
+};
+
+template <class T>
+struct BoostSyncBoundedQueue {
+  explicit BoostSyncBoundedQueue(std::size_t capacity) : queue(capacity) {}
+  void push(T item) { queue.push(std::move(item)); }
+  T pop() { return queue.pull(); }
+  boost::concurrent::sync_bounded_queue<T> queue;
+};
+
+// BoostLockfreeQueue: lock-free, so it cannot block: both sides spin.
+template <class T>
+struct BoostLockfreeQueue {
+  explicit BoostLockfreeQueue(std::size_t capacity) : queue(capacity == 0 ? 1024 : 0) {}
+  void push(const T& item) {
+    while (!queue.push(item)) concur::detail::cpu_relax();
+  }
+  T pop() {
+    T item;
+    while (!queue.pop(item)) concur::detail::cpu_relax();
+    return item;
+  }
+  boost::lockfree::queue<T> queue;
+};
+
+template <class T>
+struct BoostLockfreeBoundedQueue {
+  explicit BoostLockfreeBoundedQueue(std::size_t) {}
+  void push(const T& item) {
+    while (!queue.push(item)) concur::detail::cpu_relax();
+  }
+  T pop() {
+    T item;
+    while (!queue.pop(item)) concur::detail::cpu_relax();
+    return item;
+  }
+  boost::lockfree::queue<T, boost::lockfree::capacity<64>> queue;
+};
+
+#if CONCUR_HAVE_MOODYCAMEL
+template <class T>
+struct MoodycamelQueue {
+  explicit MoodycamelQueue(std::size_t) {}
+  void push(T item) { queue.enqueue(std::move(item)); }
+  T pop() {
+    T item;
+    queue.wait_dequeue(item);
+    return item;
+  }
+  moodycamel::BlockingConcurrentQueue<T> queue;
+};
+#endif
+
+// --- The benchmark --------------------------------------------------------------
+
+template <template <class> class Q, class T>
+void BM_Transfer(benchmark::State& state) {
+  const auto producers = static_cast<std::int64_t>(state.range(0));
+  const auto consumers = static_cast<std::int64_t>(state.range(1));
+  const auto capacity = static_cast<std::size_t>(state.range(2));
+  for (auto _ : state) {
+    auto queue = std::make_unique<Q<T>>(capacity);
+    std::atomic<std::int64_t> checksum{0};
+    std::vector<std::thread> threads;
+    for (std::int64_t p = 0; p < producers; ++p) {
+      threads.emplace_back([&, p] {
+        const std::int64_t per = kItems / producers;
+        for (std::int64_t n = p * per; n < (p + 1) * per; ++n) queue->push(make_item<T>(n));
+      });
+    }
+    for (std::int64_t c = 0; c < consumers; ++c) {
+      threads.emplace_back([&] {
+        std::int64_t local = 0;
+        for (std::int64_t n = 0; n < kItems / consumers; ++n) {
+          T item = queue->pop();
+          if constexpr (std::is_same_v<T, int>) {
+            local += item;
+          } else {
+            local += item.words[0];
+          }
+        }
+        checksum += local;
+      });
+    }
+    for (auto& t : threads) t.join();
+    if (checksum != kItems * (kItems - 1) / 2) state.SkipWithError("lost or duplicated items");
+  }
+  state.SetItemsProcessed(state.iterations() * kItems);
+}
+
+void Shapes(benchmark::internal::Benchmark* b, std::int64_t capacity) {
+  b->ArgNames({"producers", "consumers", "capacity"});
+  for (std::int64_t n : {1, 2, 4}) b->Args({n, n, capacity});
+  b->UseRealTime()->Unit(benchmark::kMillisecond);
+}
+void Unbounded(benchmark::internal::Benchmark* b) { Shapes(b, 0); }
+void Bounded(benchmark::internal::Benchmark* b) { Shapes(b, 64); }
+
+#define CONCUR_QUEUE_BENCH(Q, T, shapes) \
+  BENCHMARK_TEMPLATE(BM_Transfer, Q, T)->Apply(shapes)
+
+CONCUR_QUEUE_BENCH(ConcurQueue, int, Unbounded);
+CONCUR_QUEUE_BENCH(ConcurSimpleQueue, int, Unbounded);
+CONCUR_QUEUE_BENCH(StdQueue, int, Unbounded);
+CONCUR_QUEUE_BENCH(BoostSyncQueue, int, Unbounded);
+CONCUR_QUEUE_BENCH(BoostLockfreeQueue, int, Unbounded);
+#if CONCUR_HAVE_MOODYCAMEL
+CONCUR_QUEUE_BENCH(MoodycamelQueue, int, Unbounded);
+#endif
+CONCUR_QUEUE_BENCH(ConcurQueue, int, Bounded);
+CONCUR_QUEUE_BENCH(StdQueue, int, Bounded);
+CONCUR_QUEUE_BENCH(BoostSyncBoundedQueue, int, Bounded);
+CONCUR_QUEUE_BENCH(BoostLockfreeBoundedQueue, int, Bounded);
+
+CONCUR_QUEUE_BENCH(ConcurQueue, Payload64, Unbounded);
+CONCUR_QUEUE_BENCH(ConcurSimpleQueue, Payload64, Unbounded);
+CONCUR_QUEUE_BENCH(StdQueue, Payload64, Unbounded);
+CONCUR_QUEUE_BENCH(BoostSyncQueue, Payload64, Unbounded);
+CONCUR_QUEUE_BENCH(BoostLockfreeQueue, Payload64, Unbounded);
+#if CONCUR_HAVE_MOODYCAMEL
+CONCUR_QUEUE_BENCH(MoodycamelQueue, Payload64, Unbounded);
+#endif
+CONCUR_QUEUE_BENCH(ConcurQueue, Payload64, Bounded);
+CONCUR_QUEUE_BENCH(StdQueue, Payload64, Bounded);
+CONCUR_QUEUE_BENCH(BoostSyncBoundedQueue, Payload64, Bounded);
+CONCUR_QUEUE_BENCH(BoostLockfreeBoundedQueue, Payload64, Bounded);
+
+}  // namespace
+
+BENCHMARK_MAIN();

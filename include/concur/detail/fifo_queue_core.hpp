@@ -1,0 +1,250 @@
+// concur/detail/fifo_queue_core.hpp - the engine behind Queue and SimpleQueue.
+// Not API; see concur/queue.hpp.
+//
+// A two-lock FIFO (after Michael and Scott's two-lock queue): producers
+// serialise on the tail lock, consumers on the head lock, so a put and a get
+// never wait for each other. Items live in a linked list of fixed-size
+// segments; a consumer frees a segment as soon as it has emptied it.
+//
+// size_ is the hand-off between the two sides. A producer constructs the
+// item, then raises size_; a consumer that sees size_ > 0 under the head lock
+// knows the slot at the head is complete (the increments form a release
+// sequence that its acquire load reads). size_ only falls under the head lock
+// and only rises under the tail lock, which keeps each side's checks stable:
+// a producer's "not full" and a consumer's "not empty" cannot be undone by the
+// other side.
+//
+// Shutdown: the flag is written under the tail lock, after every put that
+// passed its check has published. A consumer reads the flag, then size_: if
+// the flag is set, size_ already counts every item that will ever arrive.
+//
+// Sleeping: getters, putters and joiners each park on a word with a count of
+// parked threads. A waker changes the state (size_, the flag, the task count),
+// then reads the parked count, all seq_cst (Dekker's pattern in
+// detail::wait_until_ready), so it skips the system call when nobody sleeps.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <new>
+#include <utility>
+
+#include "concur/detail/deadline.hpp"
+#include "concur/detail/lock_guard.hpp"
+#include "concur/detail/parking.hpp"
+#include "concur/detail/queue_errors.hpp"
+#include "concur/detail/thread_annotations.hpp"
+#include "concur/lock.hpp"
+
+namespace concur::detail {
+
+// WakeChannel: a word to park on and the number of threads parked on it.
+struct WakeChannel {
+  ParkWord word{0};
+  std::atomic<std::uint32_t> parked{0};
+
+  // wait: parks until ready() or the deadline; returns ready()'s last value.
+  template <class Ready>
+  bool wait(Ready&& ready, Deadline deadline) {
+    return wait_until_ready(word, parked, ready, deadline);
+  }
+  // wake: after the caller changed the state ready() looks at (seq_cst),
+  // wakes up to n parked threads, if any.
+  void wake(std::uint32_t n) {
+    if (parked.load() == 0) return;
+    word.fetch_add(1);
+    unpark(word, n);
+  }
+  void wake_all() { wake(0xffffffffU); }
+};
+
+template <class T, bool kTracksTasks>
+class FifoQueueCore {
+  // Slots per segment: about 4 KiB of items, at least 16.
+  static constexpr std::size_t kSlots = std::max<std::size_t>(16, 4096 / sizeof(T));
+
+  struct Segment {
+    Segment* next = nullptr;
+    alignas(T) unsigned char storage[kSlots][sizeof(T)];
+    T* slot(std::size_t i) noexcept { return std::launder(reinterpret_cast<T*>(storage[i])); }
+  };
+
+ public:
+  explicit FifoQueueCore(std::size_t maxsize)
+      : maxsize_(maxsize), head_(new Segment), tail_(head_) {}
+  FifoQueueCore(const FifoQueueCore&) = delete;
+  FifoQueueCore& operator=(const FifoQueueCore&) = delete;
+  ~FifoQueueCore() { destroy_chain(head_, head_index_, size_.load()); }
+
+  void put_until(T&& item, Deadline deadline) {
+    for (;;) {
+      {
+        LockGuard hold(tail_lock_);
+        if (shut_down_.load(std::memory_order_relaxed)) throw_queue_shut_down();
+        if (maxsize_ == 0 || size_.load() < maxsize_) {
+          push_locked(std::move(item));
+          break;
+        }
+      }
+      if (expired(deadline)) throw_queue_full();
+      not_full_.wait([this] { return size_.load() < maxsize_ || shut_down_.load(); }, deadline);
+    }
+    not_empty_.wake(1);
+  }
+
+  T get_until(Deadline deadline) {
+    for (;;) {
+      head_lock_.acquire();
+      // The flag first, then the count (see the file comment).
+      const bool shut_down = shut_down_.load();
+      if (size_.load() > 0) {
+        T item = pop_and_unlock();
+        if (maxsize_ != 0) not_full_.wake(1);  // after unlocking: the woken need no lock of ours
+        return item;
+      }
+      head_lock_.release();
+      if (shut_down) throw_queue_shut_down();
+      if (expired(deadline)) throw_queue_empty();
+      not_empty_.wait([this] { return size_.load() > 0 || shut_down_.load(); }, deadline);
+    }
+  }
+
+  void task_done() {
+    std::size_t unfinished = unfinished_.load();
+    do {
+      if (unfinished == 0) throw_task_done_too_often();
+    } while (!unfinished_.compare_exchange_weak(unfinished, unfinished - 1));
+    if (unfinished == 1) all_done_.wake_all();
+  }
+
+  void join() {
+    all_done_.wait([this] { return unfinished_.load() == 0; }, kNoDeadline);
+  }
+
+  void shutdown(bool immediate) {
+    Segment* drained = nullptr;
+    std::size_t drained_index = 0;
+    std::size_t drained_count = 0;
+    {
+      LockGuard tail(tail_lock_);
+      shut_down_.store(true);
+      if (immediate) {
+        Segment* fresh = new Segment;  // before changing anything
+        LockGuard head(head_lock_);
+        drained = head_;
+        drained_index = head_index_;
+        drained_count = size_.load();
+        head_ = tail_ = fresh;
+        head_index_ = tail_index_ = 0;
+        size_.store(0);
+        if constexpr (kTracksTasks) {
+          std::size_t unfinished = unfinished_.load();
+          while (!unfinished_.compare_exchange_weak(
+              unfinished, unfinished - std::min(unfinished, drained_count))) {
+          }
+        }
+      }
+    }
+    not_empty_.wake_all();
+    not_full_.wake_all();
+    all_done_.wake_all();
+    // Outside the locks: a drained item's destructor may use the queue.
+    if (drained != nullptr) destroy_chain(drained, drained_index, drained_count);
+  }
+
+  std::size_t qsize() const noexcept { return size_.load(std::memory_order_relaxed); }
+  std::size_t maxsize() const noexcept { return maxsize_; }
+  bool full() const noexcept { return maxsize_ != 0 && qsize() >= maxsize_; }
+  bool is_shut_down() const noexcept { return shut_down_.load(); }
+
+ private:
+  // push_locked: constructs the item at the tail and publishes it. Strong
+  // guarantee: if T's move or a segment allocation throws, nothing changed.
+  void push_locked(T&& item) CONCUR_REQUIRES(tail_lock_) {
+    T* slot = new (tail_->storage[tail_index_]) T(std::move(item));
+    if (tail_index_ + 1 == kSlots) {
+      try {
+        tail_->next = new Segment;
+      } catch (...) {
+        slot->~T();
+        throw;
+      }
+      tail_ = tail_->next;
+      tail_index_ = 0;
+    } else {
+      ++tail_index_;
+    }
+    // Count the task before the item can be gotten, or a fast consumer's
+    // task_done() could find nothing to finish.
+    if constexpr (kTracksTasks) unfinished_.fetch_add(1);
+    size_.fetch_add(1);  // seq_cst: publishes the slot; ordered before the wake check
+  }
+
+  // pop_locked: moves the head item out and frees its slot (and segment).
+  // Strong guarantee: if T's move throws, nothing changed.
+  T pop_locked() CONCUR_REQUIRES(head_lock_) {
+    T* slot = head_->slot(head_index_);
+    T item(std::move(*slot));
+    slot->~T();
+    if (++head_index_ == kSlots) {
+      Segment* emptied = head_;
+      head_ = emptied->next;  // linked before the last slot was published
+      head_index_ = 0;
+      delete emptied;
+    }
+    size_.fetch_sub(1);  // seq_cst: ordered before the putters' wake check
+    return item;
+  }
+
+  // pop_and_unlock: pop_locked(), then releases the head lock, also if T's
+  // move throws.
+  T pop_and_unlock() CONCUR_RELEASE(head_lock_) CONCUR_NO_THREAD_SAFETY_ANALYSIS {
+    struct Unlock {
+      Lock& lock;
+      ~Unlock() { lock.release(); }
+    } unlock{head_lock_};
+    return pop_locked();
+  }
+
+  // destroy_chain: destroys `count` items from (segment, index) on, and
+  // every segment of the chain.
+  static void destroy_chain(Segment* segment, std::size_t index, std::size_t count) noexcept {
+    for (; count > 0; --count) {
+      segment->slot(index)->~T();
+      if (++index == kSlots) {
+        Segment* emptied = segment;
+        segment = segment->next;
+        index = 0;
+        delete emptied;
+      }
+    }
+    while (segment != nullptr) {
+      Segment* emptied = segment;
+      segment = segment->next;
+      delete emptied;
+    }
+  }
+
+  const std::size_t maxsize_;
+
+  Lock head_lock_;
+  Segment* head_ CONCUR_GUARDED_BY(head_lock_);
+  std::size_t head_index_ CONCUR_GUARDED_BY(head_lock_) = 0;
+
+  // The producers' side on its own cache line, away from the consumers'.
+  alignas(64) Lock tail_lock_;
+  Segment* tail_ CONCUR_GUARDED_BY(tail_lock_);
+  std::size_t tail_index_ CONCUR_GUARDED_BY(tail_lock_) = 0;
+
+  alignas(64) std::atomic<std::size_t> size_{0};
+  std::atomic<std::size_t> unfinished_{0};
+  std::atomic<bool> shut_down_{false};
+
+  alignas(64) WakeChannel not_empty_;
+  WakeChannel not_full_;
+  WakeChannel all_done_;
+};
+
+}  // namespace concur::detail
