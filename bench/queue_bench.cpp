@@ -120,11 +120,13 @@ template <class T>
 struct BoostLockfreeQueue {
   explicit BoostLockfreeQueue(std::size_t capacity) : queue(capacity == 0 ? 1024 : 0) {}
   void push(const T& item) {
-    while (!queue.push(item)) concur::detail::cpu_relax();
+    while (!queue.push(item))
+      concur::detail::cpu_relax();
   }
   T pop() {
     T item;
-    while (!queue.pop(item)) concur::detail::cpu_relax();
+    while (!queue.pop(item))
+      concur::detail::cpu_relax();
     return item;
   }
   boost::lockfree::queue<T> queue;
@@ -134,11 +136,13 @@ template <class T>
 struct BoostLockfreeBoundedQueue {
   explicit BoostLockfreeBoundedQueue(std::size_t) {}
   void push(const T& item) {
-    while (!queue.push(item)) concur::detail::cpu_relax();
+    while (!queue.push(item))
+      concur::detail::cpu_relax();
   }
   T pop() {
     T item;
-    while (!queue.pop(item)) concur::detail::cpu_relax();
+    while (!queue.pop(item))
+      concur::detail::cpu_relax();
     return item;
   }
   boost::lockfree::queue<T, boost::lockfree::capacity<64>> queue;
@@ -172,7 +176,8 @@ void BM_Transfer(benchmark::State& state) {
     for (std::int64_t p = 0; p < producers; ++p) {
       threads.emplace_back([&, p] {
         const std::int64_t per = kItems / producers;
-        for (std::int64_t n = p * per; n < (p + 1) * per; ++n) queue->push(make_item<T>(n));
+        for (std::int64_t n = p * per; n < (p + 1) * per; ++n)
+          queue->push(make_item<T>(n));
       });
     }
     for (std::int64_t c = 0; c < consumers; ++c) {
@@ -189,7 +194,8 @@ void BM_Transfer(benchmark::State& state) {
         checksum += local;
       });
     }
-    for (auto& t : threads) t.join();
+    for (auto& t : threads)
+      t.join();
     if (checksum != kItems * (kItems - 1) / 2) state.SkipWithError("lost or duplicated items");
   }
   state.SetItemsProcessed(state.iterations() * kItems);
@@ -197,14 +203,18 @@ void BM_Transfer(benchmark::State& state) {
 
 void Shapes(benchmark::internal::Benchmark* b, std::int64_t capacity) {
   b->ArgNames({"producers", "consumers", "capacity"});
-  for (std::int64_t n : {1, 2, 4}) b->Args({n, n, capacity});
+  for (std::int64_t n : {1, 2, 4})
+    b->Args({n, n, capacity});
   b->UseRealTime()->Unit(benchmark::kMillisecond);
 }
-void Unbounded(benchmark::internal::Benchmark* b) { Shapes(b, 0); }
-void Bounded(benchmark::internal::Benchmark* b) { Shapes(b, 64); }
+void Unbounded(benchmark::internal::Benchmark* b) {
+  Shapes(b, 0);
+}
+void Bounded(benchmark::internal::Benchmark* b) {
+  Shapes(b, 64);
+}
 
-#define CONCUR_QUEUE_BENCH(Q, T, shapes) \
-  BENCHMARK_TEMPLATE(BM_Transfer, Q, T)->Apply(shapes)
+#define CONCUR_QUEUE_BENCH(Q, T, shapes) BENCHMARK_TEMPLATE(BM_Transfer, Q, T)->Apply(shapes)
 
 CONCUR_QUEUE_BENCH(ConcurQueue, int, Unbounded);
 CONCUR_QUEUE_BENCH(ConcurSimpleQueue, int, Unbounded);

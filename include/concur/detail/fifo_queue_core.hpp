@@ -6,21 +6,19 @@
 // never wait for each other. Items live in a linked list of fixed-size
 // segments; a consumer frees a segment as soon as it has emptied it.
 //
-// size_ is the hand-off between the two sides. A producer constructs the
-// item, then raises size_; a consumer that sees size_ > 0 under the head lock
-// knows the slot at the head is complete (the increments form a release
-// sequence that its acquire load reads). size_ only falls under the head lock
-// and only rises under the tail lock, which keeps each side's checks stable:
-// a producer's "not full" and a consumer's "not empty" cannot be undone by the
-// other side.
+// The hand-off is per slot: a producer constructs the item, then sets the
+// slot's ready flag (release); a consumer that finds the flag set under the
+// head lock (acquire) owns a complete item. The two sides share no counter on
+// the fast path: puts_ lives with the tail lock and gets_ with the head lock,
+// each written only by its own side, and qsize() is their difference.
 //
 // Shutdown: the flag is written under the tail lock, after every put that
-// passed its check has published. A consumer reads the flag, then size_: if
-// the flag is set, size_ already counts every item that will ever arrive.
+// passed its check has published. A consumer reads the flag, then the head
+// slot: if the flag is set, every item that will ever arrive is visible.
 //
 // Sleeping: getters, putters and joiners each park on a word with a count of
-// parked threads. A waker changes the state (size_, the flag, the task count),
-// then reads the parked count, all seq_cst (Dekker's pattern in
+// parked threads. A waker changes the state (puts_, gets_, the flag, the task
+// count), then reads the parked count, all seq_cst (Dekker's pattern in
 // detail::wait_until_ready), so it skips the system call when nobody sleeps.
 #pragma once
 
@@ -67,6 +65,7 @@ class FifoQueueCore {
 
   struct Segment {
     Segment* next = nullptr;
+    std::atomic<bool> ready[kSlots] = {};
     alignas(T) unsigned char storage[kSlots][sizeof(T)];
     T* slot(std::size_t i) noexcept { return std::launder(reinterpret_cast<T*>(storage[i])); }
   };
@@ -76,20 +75,20 @@ class FifoQueueCore {
       : maxsize_(maxsize), head_(new Segment), tail_(head_) {}
   FifoQueueCore(const FifoQueueCore&) = delete;
   FifoQueueCore& operator=(const FifoQueueCore&) = delete;
-  ~FifoQueueCore() { destroy_chain(head_, head_index_, size_.load()); }
+  ~FifoQueueCore() { destroy_chain(head_, head_index_, qsize()); }
 
   void put_until(T&& item, Deadline deadline) {
     for (;;) {
       {
         LockGuard hold(tail_lock_);
         if (shut_down_.load(std::memory_order_relaxed)) throw_queue_shut_down();
-        if (maxsize_ == 0 || size_.load() < maxsize_) {
+        if (maxsize_ == 0 || puts_.load(std::memory_order_relaxed) - gets_.load() < maxsize_) {
           push_locked(std::move(item));
           break;
         }
       }
       if (expired(deadline)) throw_queue_full();
-      not_full_.wait([this] { return size_.load() < maxsize_ || shut_down_.load(); }, deadline);
+      not_full_.wait([this] { return has_room() || shut_down_.load(); }, deadline);
     }
     not_empty_.wake(1);
   }
@@ -97,9 +96,10 @@ class FifoQueueCore {
   T get_until(Deadline deadline) {
     for (;;) {
       head_lock_.acquire();
-      // The flag first, then the count (see the file comment).
+      // The flag first, then the slot (see the file comment).
       const bool shut_down = shut_down_.load();
-      if (size_.load() > 0) {
+      // acquire: pairs with the release that published the slot.
+      if (head_->ready[head_index_].load(std::memory_order_acquire)) {
         T item = pop_and_unlock();
         if (maxsize_ != 0) not_full_.wake(1);  // after unlocking: the woken need no lock of ours
         return item;
@@ -107,7 +107,7 @@ class FifoQueueCore {
       head_lock_.release();
       if (shut_down) throw_queue_shut_down();
       if (expired(deadline)) throw_queue_empty();
-      not_empty_.wait([this] { return size_.load() > 0 || shut_down_.load(); }, deadline);
+      not_empty_.wait([this] { return has_items() || shut_down_.load(); }, deadline);
     }
   }
 
@@ -135,10 +135,10 @@ class FifoQueueCore {
         LockGuard head(head_lock_);
         drained = head_;
         drained_index = head_index_;
-        drained_count = size_.load();
+        drained_count = qsize();
         head_ = tail_ = fresh;
         head_index_ = tail_index_ = 0;
-        size_.store(0);
+        gets_.store(puts_.load());
         if constexpr (kTracksTasks) {
           std::size_t unfinished = unfinished_.load();
           while (!unfinished_.compare_exchange_weak(
@@ -154,7 +154,12 @@ class FifoQueueCore {
     if (drained != nullptr) destroy_chain(drained, drained_index, drained_count);
   }
 
-  std::size_t qsize() const noexcept { return size_.load(std::memory_order_relaxed); }
+  // qsize: puts minus gets. gets_ is read first: it never passes puts_, so
+  // the difference cannot go negative.
+  std::size_t qsize() const noexcept {
+    const std::size_t gets = gets_.load(std::memory_order_acquire);
+    return puts_.load(std::memory_order_acquire) - gets;
+  }
   std::size_t maxsize() const noexcept { return maxsize_; }
   bool full() const noexcept { return maxsize_ != 0 && qsize() >= maxsize_; }
   bool is_shut_down() const noexcept { return shut_down_.load(); }
@@ -163,8 +168,10 @@ class FifoQueueCore {
   // push_locked: constructs the item at the tail and publishes it. Strong
   // guarantee: if T's move or a segment allocation throws, nothing changed.
   void push_locked(T&& item) CONCUR_REQUIRES(tail_lock_) {
-    T* slot = new (tail_->storage[tail_index_]) T(std::move(item));
-    if (tail_index_ + 1 == kSlots) {
+    Segment* segment = tail_;
+    const std::size_t index = tail_index_;
+    T* slot = new (segment->storage[index]) T(std::move(item));
+    if (index + 1 == kSlots) {
       try {
         tail_->next = new Segment;
       } catch (...) {
@@ -179,7 +186,9 @@ class FifoQueueCore {
     // Count the task before the item can be gotten, or a fast consumer's
     // task_done() could find nothing to finish.
     if constexpr (kTracksTasks) unfinished_.fetch_add(1);
-    size_.fetch_add(1);  // seq_cst: publishes the slot; ordered before the wake check
+    segment->ready[index].store(true, std::memory_order_release);  // the hand-off
+    // seq_cst: ordered before not_empty_'s parked-count check (Dekker).
+    puts_.store(puts_.load(std::memory_order_relaxed) + 1);
   }
 
   // pop_locked: moves the head item out and frees its slot (and segment).
@@ -194,9 +203,15 @@ class FifoQueueCore {
       head_index_ = 0;
       delete emptied;
     }
-    size_.fetch_sub(1);  // seq_cst: ordered before the putters' wake check
+    // seq_cst: ordered before not_full_'s parked-count check (Dekker).
+    gets_.store(gets_.load(std::memory_order_relaxed) + 1);
     return item;
   }
+
+  // has_items, has_room: what parked getters and putters wait for. seq_cst
+  // loads: the other half of the Dekker pattern with puts_ and gets_.
+  bool has_items() const noexcept { return puts_.load() != gets_.load(); }
+  bool has_room() const noexcept { return puts_.load() - gets_.load() < maxsize_; }
 
   // pop_and_unlock: pop_locked(), then releases the head lock, also if T's
   // move throws.
@@ -227,20 +242,23 @@ class FifoQueueCore {
     }
   }
 
+  // Read on every put or get, written rarely: together, apart from the rest.
   const std::size_t maxsize_;
+  std::atomic<bool> shut_down_{false};
 
-  Lock head_lock_;
+  // Each side on its own cache line. puts_ and gets_ are atomic only so the
+  // other side and qsize() may read them; each is written by its own side.
+  alignas(64) Lock head_lock_;
   Segment* head_ CONCUR_GUARDED_BY(head_lock_);
   std::size_t head_index_ CONCUR_GUARDED_BY(head_lock_) = 0;
+  std::atomic<std::size_t> gets_{0};
 
-  // The producers' side on its own cache line, away from the consumers'.
   alignas(64) Lock tail_lock_;
   Segment* tail_ CONCUR_GUARDED_BY(tail_lock_);
   std::size_t tail_index_ CONCUR_GUARDED_BY(tail_lock_) = 0;
+  std::atomic<std::size_t> puts_{0};
 
-  alignas(64) std::atomic<std::size_t> size_{0};
-  std::atomic<std::size_t> unfinished_{0};
-  std::atomic<bool> shut_down_{false};
+  alignas(64) std::atomic<std::size_t> unfinished_{0};
 
   alignas(64) WakeChannel not_empty_;
   WakeChannel not_full_;
