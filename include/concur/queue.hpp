@@ -116,10 +116,10 @@ class QueueInterface {
 
 // Queue: queue.Queue, first in, first out. maxsize 0 is unbounded.
 template <class T>
-class Queue : public detail::QueueInterface<T, detail::FifoQueueCore<T, true>> {
+class Queue : public detail::QueueInterface<T, detail::FifoQueueCore<T>> {
  public:
   explicit Queue(std::size_t maxsize = 0)
-      : detail::QueueInterface<T, detail::FifoQueueCore<T, true>>(maxsize) {}
+      : detail::QueueInterface<T, detail::FifoQueueCore<T>>(maxsize) {}
 };
 
 // LifoQueue: queue.LifoQueue, last in, first out.
@@ -172,7 +172,7 @@ class SimpleQueue {
   bool empty() const noexcept { return qsize() == 0; }
 
  private:
-  detail::FifoQueueCore<T, false> core_{0};
+  detail::FifoQueueCore<T> core_{0};
 };
 
 }  // namespace concur

@@ -58,7 +58,7 @@ struct WakeChannel {
   void wake_all() { wake(0xffffffffU); }
 };
 
-template <class T, bool kTracksTasks>
+template <class T>
 class FifoQueueCore {
   // Slots per segment: about 4 KiB of items, at least 16.
   static constexpr std::size_t kSlots = std::max<std::size_t>(16, 4096 / sizeof(T));
@@ -111,16 +111,18 @@ class FifoQueueCore {
     }
   }
 
+  // The unfinished-task count is puts_ - done_: producers never touch a
+  // shared task counter, consumers count what they finished.
   void task_done() {
-    std::size_t unfinished = unfinished_.load();
+    std::size_t done = done_.load();
     do {
-      if (unfinished == 0) throw_task_done_too_often();
-    } while (!unfinished_.compare_exchange_weak(unfinished, unfinished - 1));
-    if (unfinished == 1) all_done_.wake_all();
+      if (done >= puts_.load()) throw_task_done_too_often();
+    } while (!done_.compare_exchange_weak(done, done + 1));
+    if (done + 1 == puts_.load()) all_done_.wake_all();
   }
 
   void join() {
-    all_done_.wait([this] { return unfinished_.load() == 0; }, kNoDeadline);
+    all_done_.wait([this] { return done_.load() == puts_.load(); }, kNoDeadline);
   }
 
   void shutdown(bool immediate) {
@@ -139,11 +141,10 @@ class FifoQueueCore {
         head_ = tail_ = fresh;
         head_index_ = tail_index_ = 0;
         gets_.store(puts_.load());
-        if constexpr (kTracksTasks) {
-          std::size_t unfinished = unfinished_.load();
-          while (!unfinished_.compare_exchange_weak(
-              unfinished, unfinished - std::min(unfinished, drained_count))) {
-          }
+        // The drained items count as finished (never more than are unfinished).
+        std::size_t done = done_.load();
+        while (!done_.compare_exchange_weak(done,
+                                            done + std::min(drained_count, puts_.load() - done))) {
         }
       }
     }
@@ -183,12 +184,12 @@ class FifoQueueCore {
     } else {
       ++tail_index_;
     }
-    // Count the task before the item can be gotten, or a fast consumer's
-    // task_done() could find nothing to finish.
-    if constexpr (kTracksTasks) unfinished_.fetch_add(1);
-    segment->ready[index].store(true, std::memory_order_release);  // the hand-off
-    // seq_cst: ordered before not_empty_'s parked-count check (Dekker).
+    // Count the put before the item can be gotten, or a fast consumer's
+    // task_done() could find nothing to finish. seq_cst: ordered before
+    // not_empty_'s parked-count check (Dekker). A getter woken by the count
+    // before the flag below is set just looks again.
     puts_.store(puts_.load(std::memory_order_relaxed) + 1);
+    segment->ready[index].store(true, std::memory_order_release);  // the hand-off
   }
 
   // pop_locked: moves the head item out and frees its slot (and segment).
@@ -258,7 +259,7 @@ class FifoQueueCore {
   std::size_t tail_index_ CONCUR_GUARDED_BY(tail_lock_) = 0;
   std::atomic<std::size_t> puts_{0};
 
-  alignas(64) std::atomic<std::size_t> unfinished_{0};
+  alignas(64) std::atomic<std::size_t> done_{0};  // task_done() calls, plus drained items
 
   alignas(64) WakeChannel not_empty_;
   WakeChannel not_full_;
