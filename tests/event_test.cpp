@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "concur/detail/parking.hpp"
 #include "support/threads.hpp"
 
 namespace concur {
@@ -76,14 +77,14 @@ TEST(EventTest, EVT_05_SetThenClearStillWakesEveryoneWhoWasWaiting) {
   // not re-check the flag, find it cleared, and sleep again.
   for (int round = 0; round < 50; ++round) {
     Event event;
-    std::atomic<int> waiting{0};
+    const std::size_t parked_before = detail::parked_threads();
     std::atomic<int> returned_true{0};
     Threads threads(4, [&](std::size_t) {
-      ++waiting;
       if (event.wait(kHangGuard)) ++returned_true;
     });
-    ASSERT_TRUE(eventually([&] { return waiting == 4; }));
-    std::this_thread::sleep_for(1ms);  // let them park (correct either way)
+    // All four must really be waiting (asleep, their snapshot taken) before
+    // the set: a thread that arrives after set+clear rightly waits on.
+    ASSERT_TRUE(eventually([&] { return detail::parked_threads() >= parked_before + 4; }));
     event.set();
     event.clear();
     threads.join();

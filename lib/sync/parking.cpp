@@ -25,10 +25,27 @@ long futex(const ParkWord& word, int op, std::uint32_t value, const timespec* ti
                  bitset);
 }
 
+// parked: threads inside park(). Relaxed: a counter for tests, ordering
+// nothing.
+std::atomic<std::size_t> parked{0};
+
+// ParkedScope: counts the calling thread as parked while it lives.
+struct ParkedScope {
+  ParkedScope() noexcept { parked.fetch_add(1, std::memory_order_relaxed); }
+  ~ParkedScope() { parked.fetch_sub(1, std::memory_order_relaxed); }
+  ParkedScope(const ParkedScope&) = delete;
+  ParkedScope& operator=(const ParkedScope&) = delete;
+};
+
 }  // namespace
+
+std::size_t parked_threads() noexcept {
+  return parked.load(std::memory_order_relaxed);
+}
 
 bool park(const ParkWord& word, std::uint32_t expected, Deadline deadline) noexcept {
   if (deadline == kNoDeadline) {
+    const ParkedScope counted;
     futex(word, FUTEX_WAIT_BITSET, expected, nullptr, FUTEX_BITSET_MATCH_ANY);
     return true;
   }
@@ -40,6 +57,7 @@ bool park(const ParkWord& word, std::uint32_t expected, Deadline deadline) noexc
   timespec abs{};
   abs.tv_sec = static_cast<time_t>(secs.count());
   abs.tv_nsec = static_cast<long>(std::chrono::nanoseconds(since_epoch - secs).count());
+  const ParkedScope counted;
   const long rc = futex(word, FUTEX_WAIT_BITSET, expected, &abs, FUTEX_BITSET_MATCH_ANY);
   return !(rc == -1 && errno == ETIMEDOUT);
 }

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 
 #include "concur/detail/deadline.hpp"
@@ -24,6 +25,11 @@ using ParkWord = std::atomic<std::uint32_t>;
 // Returns false if the deadline had passed, true otherwise (woken, value
 // changed, or spurious). Never blocks once the deadline is past.
 bool park(const ParkWord& word, std::uint32_t expected, Deadline deadline = kNoDeadline) noexcept;
+
+// parked_threads: how many threads are inside park() right now, anywhere in
+// the process. A test seam: it lets a test know that waiters have really gone
+// to sleep (and so took their snapshot of the state) before it acts.
+std::size_t parked_threads() noexcept;
 
 // unpark: wakes up to `count` threads parked on `word`.
 void unpark(const ParkWord& word, std::uint32_t count) noexcept;
