@@ -216,31 +216,27 @@ void Bounded(benchmark::internal::Benchmark* b) {
 
 #define CONCUR_QUEUE_BENCH(Q, T, shapes) BENCHMARK_TEMPLATE(BM_Transfer, Q, T)->Apply(shapes)
 
-CONCUR_QUEUE_BENCH(ConcurQueue, int, Unbounded);
-CONCUR_QUEUE_BENCH(ConcurSimpleQueue, int, Unbounded);
-CONCUR_QUEUE_BENCH(StdQueue, int, Unbounded);
-CONCUR_QUEUE_BENCH(BoostSyncQueue, int, Unbounded);
-CONCUR_QUEUE_BENCH(BoostLockfreeQueue, int, Unbounded);
 #if CONCUR_HAVE_MOODYCAMEL
-CONCUR_QUEUE_BENCH(MoodycamelQueue, int, Unbounded);
+#define CONCUR_MOODYCAMEL_BENCH(T) CONCUR_QUEUE_BENCH(MoodycamelQueue, T, Unbounded)
+#else
+#define CONCUR_MOODYCAMEL_BENCH(T) static_assert(true)
 #endif
-CONCUR_QUEUE_BENCH(ConcurQueue, int, Bounded);
-CONCUR_QUEUE_BENCH(StdQueue, int, Bounded);
-CONCUR_QUEUE_BENCH(BoostSyncBoundedQueue, int, Bounded);
-CONCUR_QUEUE_BENCH(BoostLockfreeBoundedQueue, int, Bounded);
 
-CONCUR_QUEUE_BENCH(ConcurQueue, Payload64, Unbounded);
-CONCUR_QUEUE_BENCH(ConcurSimpleQueue, Payload64, Unbounded);
-CONCUR_QUEUE_BENCH(StdQueue, Payload64, Unbounded);
-CONCUR_QUEUE_BENCH(BoostSyncQueue, Payload64, Unbounded);
-CONCUR_QUEUE_BENCH(BoostLockfreeQueue, Payload64, Unbounded);
-#if CONCUR_HAVE_MOODYCAMEL
-CONCUR_QUEUE_BENCH(MoodycamelQueue, Payload64, Unbounded);
-#endif
-CONCUR_QUEUE_BENCH(ConcurQueue, Payload64, Bounded);
-CONCUR_QUEUE_BENCH(StdQueue, Payload64, Bounded);
-CONCUR_QUEUE_BENCH(BoostSyncBoundedQueue, Payload64, Bounded);
-CONCUR_QUEUE_BENCH(BoostLockfreeBoundedQueue, Payload64, Bounded);
+// Every queue for one item type: the unbounded ones, then the bounded ones.
+#define CONCUR_QUEUE_BENCHES(T)                          \
+  CONCUR_QUEUE_BENCH(ConcurQueue, T, Unbounded);         \
+  CONCUR_QUEUE_BENCH(ConcurSimpleQueue, T, Unbounded);   \
+  CONCUR_QUEUE_BENCH(StdQueue, T, Unbounded);            \
+  CONCUR_QUEUE_BENCH(BoostSyncQueue, T, Unbounded);      \
+  CONCUR_QUEUE_BENCH(BoostLockfreeQueue, T, Unbounded);  \
+  CONCUR_MOODYCAMEL_BENCH(T);                            \
+  CONCUR_QUEUE_BENCH(ConcurQueue, T, Bounded);           \
+  CONCUR_QUEUE_BENCH(StdQueue, T, Bounded);              \
+  CONCUR_QUEUE_BENCH(BoostSyncBoundedQueue, T, Bounded); \
+  CONCUR_QUEUE_BENCH(BoostLockfreeBoundedQueue, T, Bounded)
+
+CONCUR_QUEUE_BENCHES(int);
+CONCUR_QUEUE_BENCHES(Payload64);
 
 }  // namespace
 
