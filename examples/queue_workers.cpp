@@ -25,14 +25,17 @@ int main() {
     });
   }
 
-  for (int n = 1; n <= 1000; ++n) jobs.put(n);
+  for (int n = 1; n <= 1000; ++n)
+    jobs.put(n);
   jobs.join();      // every job has had its task_done()
   jobs.shutdown();  // wake the idle workers: their get() throws QueueShutDown
-  for (auto& w : workers) w.join();
+  for (auto& w : workers)
+    w.join();
 
   std::printf("sum of squares 1..1000 = %ld\n", total.load());
   concur::PriorityQueue<int> smallest_first;
-  for (int v : {5, 1, 3}) smallest_first.put(v);
+  for (int v : {5, 1, 3})
+    smallest_first.put(v);
   const int first = smallest_first.get();
   const int second = smallest_first.get();
   const int third = smallest_first.get();

@@ -5,6 +5,7 @@
 #include "concur/condition.hpp"
 #include "concur/errors.hpp"
 #include "concur/event.hpp"
+#include "concur/future.hpp"
 #include "concur/lock.hpp"
 #include "concur/queue.hpp"
 #include "concur/semaphore.hpp"

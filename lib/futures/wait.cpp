@@ -1,0 +1,72 @@
+// The machinery behind wait() and as_completed(), and abandoned promises.
+#include <mutex>
+
+#include "concur/detail/lock_guard.hpp"
+#include "concur/errors.hpp"
+#include "concur/future.hpp"
+
+namespace concur::detail {
+
+Gatherer::Gatherer(std::size_t count) : hooks_(new Hook[count]), count_(count) {
+  for (std::size_t i = 0; i < count; ++i) {
+    hooks_[i].owner = this;
+    hooks_[i].index = i;
+  }
+}
+
+Gatherer::~Gatherer() {
+  detach();
+}
+
+bool Gatherer::watch(std::size_t i, FutureStateBase& state) {
+  hooks_[i].state.store(&state, std::memory_order_relaxed);
+  if (state.add_listener(hooks_[i])) return true;
+  hooks_[i].state.store(nullptr, std::memory_order_relaxed);
+  return false;
+}
+
+void Gatherer::Hook::notify(FutureStateBase&) {
+  // Runs under the future's lock: detach() cannot be unhooking us right now.
+  state.store(nullptr, std::memory_order_release);
+  {
+    LockGuard hold(owner->lock_);
+    owner->completed_.push_back(index);
+  }
+  owner->untaken_.fetch_add(1);  // seq_cst: before the parked check (Dekker)
+  if (owner->parked_.load() != 0) {
+    owner->signal_.fetch_add(1);
+    unpark_all(owner->signal_);
+  }
+}
+
+void Gatherer::take_completed(std::vector<std::size_t>& out) {
+  LockGuard hold(lock_);
+  out.insert(out.end(), completed_.begin(), completed_.end());
+  untaken_.fetch_sub(completed_.size());
+  completed_.clear();
+}
+
+bool Gatherer::wait_for_more(Deadline deadline) {
+  return wait_until_ready(
+      signal_, parked_, [this] { return untaken_.load() != 0; }, deadline);
+}
+
+void Gatherer::detach() noexcept {
+  for (std::size_t i = 0; i < count_; ++i) {
+    // A future still hooked is alive: its owner keeps a handle to every
+    // future it has not yet handed out, and a completed one is unhooked.
+    FutureStateBase* state = hooks_[i].state.load(std::memory_order_acquire);
+    if (state != nullptr) state->remove_listener(hooks_[i]);
+  }
+}
+
+void fail_abandoned(FutureStateBase& state) noexcept {
+  try {
+    state.set_exception(
+        std::make_exception_ptr(RuntimeError("promise destroyed without a result")));
+  } catch (...) {
+    // Completed (or cancelled) meanwhile: nothing is lost.
+  }
+}
+
+}  // namespace concur::detail
