@@ -112,6 +112,10 @@ class FutureStateBase {
   // The exception of a failed future (null otherwise). Valid once finished.
   const std::exception_ptr& error() const noexcept { return error_; }
 
+  // run_task: for states that are also tasks (detail::Task): runs the work
+  // and completes the future. A plain promise's state has nothing to run.
+  virtual void run_task() noexcept {}
+
  protected:
   FutureStateBase() = default;
   virtual ~FutureStateBase() = default;

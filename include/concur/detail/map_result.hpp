@@ -1,0 +1,114 @@
+// concur/detail/map_result.hpp - the range Executor::map returns. Not API.
+#pragma once
+
+#include <cstddef>
+#include <iterator>
+#include <utility>
+#include <vector>
+
+#include "concur/detail/deadline.hpp"
+#include "concur/errors.hpp"
+#include "concur/future.hpp"
+
+namespace concur {
+
+// MapResult<R>: the results of a map(), in input order. Every call was
+// submitted before map() returned; iterating only collects. An element whose
+// call threw rethrows at its position (for chunks: at the chunk's first
+// element), and a deadline that passes throws TimeoutError; either ends the
+// iteration and cancels the calls not yet started. Destroying the range after
+// it has been stepped also cancels those; one never stepped cancels nothing.
+// A yielded reference is valid until the next step; the range then drops it.
+// Single pass; movable, not copyable.
+template <class R>
+class MapResult {
+ public:
+  MapResult(std::vector<Future<std::vector<R>>> chunks, detail::Deadline deadline)
+      : chunks_(std::move(chunks)), deadline_(deadline) {}
+  MapResult(MapResult&&) noexcept = default;
+  MapResult& operator=(MapResult&&) noexcept = default;
+  MapResult(const MapResult&) = delete;
+  MapResult& operator=(const MapResult&) = delete;
+  ~MapResult() {
+    if (stepped_) cancel_rest();
+  }
+
+  class iterator {
+   public:
+    using value_type = R;
+    using difference_type = std::ptrdiff_t;
+    using reference = const R&;
+    iterator() = default;
+    reference operator*() const { return owner_->current(); }
+    iterator& operator++() {
+      owner_->advance();
+      return *this;
+    }
+    void operator++(int) { ++*this; }
+    friend bool operator==(const iterator& it, std::default_sentinel_t) { return it.at_end(); }
+
+   private:
+    friend class MapResult;
+    explicit iterator(MapResult* owner) : owner_(owner) {}
+    bool at_end() const { return owner_ == nullptr || owner_->done_; }
+    MapResult* owner_ = nullptr;
+  };
+
+  iterator begin() {
+    advance();
+    return iterator(this);
+  }
+  std::default_sentinel_t end() const noexcept { return {}; }
+
+ private:
+  friend class iterator;
+
+  const R& current() const { return chunks_[chunk_].result()[item_]; }
+
+  void advance() {
+    if (!stepped_) {
+      stepped_ = true;
+      chunk_ = 0;
+      item_ = 0;
+    } else if (++item_ >= chunks_[chunk_].result().size()) {
+      chunks_[chunk_] = Future<std::vector<R>>();  // keep nothing already yielded
+      ++chunk_;
+      item_ = 0;
+    }
+    // Skip empty chunks; stop at the end.
+    for (;; ++chunk_, item_ = 0) {
+      if (chunk_ >= chunks_.size()) {
+        done_ = true;
+        return;
+      }
+      try {
+        if (!chunks_[chunk_].result(remaining()).empty()) return;
+      } catch (...) {
+        done_ = true;
+        cancel_rest();
+        throw;
+      }
+    }
+  }
+
+  // remaining: the time left until the deadline (for Future::result).
+  std::chrono::steady_clock::duration remaining() const {
+    if (deadline_ == detail::kNoDeadline) return std::chrono::steady_clock::duration::max();
+    return deadline_ - detail::Clock::now();
+  }
+
+  void cancel_rest() noexcept {
+    for (std::size_t i = chunk_; i < chunks_.size(); ++i) {
+      if (chunks_[i].valid()) chunks_[i].cancel();
+    }
+  }
+
+  std::vector<Future<std::vector<R>>> chunks_;
+  detail::Deadline deadline_;
+  std::size_t chunk_ = 0;
+  std::size_t item_ = 0;
+  bool stepped_ = false;
+  bool done_ = false;
+};
+
+}  // namespace concur

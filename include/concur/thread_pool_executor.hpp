@@ -1,0 +1,159 @@
+// concur/thread_pool_executor.hpp - concurrent.futures.ThreadPoolExecutor.
+//
+//   concur::ThreadPoolExecutor pool(4);
+//   concur::Future<int> f = pool.submit([](int x) { return x * x; }, 7);
+//   std::cout << f.result();                        // 49
+//   for (int y : pool.map([](int x) { return x + 1; }, std::vector{1, 2, 3})) ...
+//   // the destructor waits for the queued work (Python's `with` block)
+//
+// Python's rules: threads start lazily, one per submit at most, and an idle
+// one is reused before a new one starts; tasks start in submission order; a
+// worker survives any exception its task throws (it goes into the future).
+// Threads are named "<prefix>_<i>" (default prefix "ThreadPoolExecutor-<k>").
+// An initializer runs in each worker before its first task; if it throws,
+// the pool is broken: queued futures fail with BrokenThreadPool and so does
+// every later submit. shutdown(wait = true) from inside one of the pool's own
+// tasks throws RuntimeError instead of deadlocking. All members are
+// thread-safe. Not copyable or movable.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <ranges>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "concur/detail/deadline.hpp"
+#include "concur/detail/map_result.hpp"
+#include "concur/detail/task.hpp"
+#include "concur/errors.hpp"
+#include "concur/executor.hpp"
+#include "concur/future.hpp"
+
+namespace concur {
+
+// ThreadPoolOptions: how a ThreadPoolExecutor is built.
+struct ThreadPoolOptions {
+  // max_workers: the most threads it starts; default min(32, hardware
+  // threads + 4), as Python. Less than 1 is a ValueError.
+  std::optional<std::ptrdiff_t> max_workers = std::nullopt;
+  // thread_name_prefix: worker threads are named "<prefix>_<i>" (the OS keeps
+  // the first 15 characters). Default "ThreadPoolExecutor-<k>".
+  std::string thread_name_prefix = {};
+  // initializer: runs in each worker thread before its first task.
+  std::function<void()> initializer = {};
+  // stack_size: each worker's stack in bytes (Python's threading.stack_size);
+  // 0 is the system default.
+  std::size_t stack_size = 0;
+};
+
+class ThreadPoolExecutor {
+ public:
+  explicit ThreadPoolExecutor(ThreadPoolOptions options = {});
+  // ThreadPoolExecutor(n): ThreadPoolOptions{.max_workers = n}.
+  explicit ThreadPoolExecutor(std::ptrdiff_t max_workers);
+  ThreadPoolExecutor(const ThreadPoolExecutor&) = delete;
+  ThreadPoolExecutor& operator=(const ThreadPoolExecutor&) = delete;
+  // ~ThreadPoolExecutor: shutdown(true).
+  ~ThreadPoolExecutor();
+
+  // submit: schedules fn(args...) and returns its future. The callable and
+  // arguments are stored by value and destroyed as soon as the call returns.
+  // Throws BrokenThreadPool if the pool is broken, else RuntimeError after
+  // shutdown.
+  template <class F, class... Args>
+  auto submit(F&& fn, Args&&... args) {
+    using R = std::invoke_result_t<std::decay_t<F>&, std::decay_t<Args>&...>;
+    auto* task = new detail::Task<R, std::decay_t<F>, std::decay_t<Args>...>(
+        std::forward<F>(fn), std::forward<Args>(args)...);
+    detail::StateRef<detail::FutureState<R>> state(task);
+    Future<R> future = detail::make_future<R>(state);
+    task->add_ref();  // the queue's reference
+    enqueue(task);
+    return future;
+  }
+
+  // map: fn over the ranges zipped (stopping at the shortest), every call
+  // submitted before it returns; see MapResult. A last argument of type
+  // MapOptions sets the timeout and chunksize (ValueError if chunksize < 1).
+  template <class F, class... RangesAndOptions>
+  auto map(F fn, RangesAndOptions&&... args) {
+    if constexpr (std::is_same_v<std::remove_cvref_t<decltype((args, ...))>, MapOptions>) {
+      auto all = std::forward_as_tuple(std::forward<RangesAndOptions>(args)...);
+      constexpr std::size_t n = sizeof...(RangesAndOptions) - 1;
+      return [&]<std::size_t... I>(std::index_sequence<I...>) {
+        return map_ranges(std::move(fn), std::get<n>(all), std::get<I>(all)...);
+      }
+      (std::make_index_sequence<n>());
+    } else {
+      return map_ranges(std::move(fn), MapOptions{}, std::forward<RangesAndOptions>(args)...);
+    }
+  }
+
+  // shutdown: no new work is accepted; with cancel_futures, queued work is
+  // cancelled; with wait, returns once every worker has finished and exited.
+  // May be called any number of times. Throws RuntimeError if asked to wait
+  // from one of the pool's own threads.
+  void shutdown(bool wait = true, bool cancel_futures = false);
+
+  // max_workers: the thread limit; thread_count: threads started so far.
+  std::size_t max_workers() const noexcept;
+  std::size_t thread_count() const;
+
+ private:
+  class Impl;
+
+  void enqueue(detail::FutureStateBase* task);
+
+  template <class F, class... Ranges>
+  auto map_ranges(F fn, const MapOptions& options, Ranges&&... ranges) {
+    using R = std::invoke_result_t<F&, std::ranges::range_reference_t<Ranges>...>;
+    static_assert(!std::is_void_v<R>, "map: the function must return a value");
+    if (options.chunksize < 1) throw ValueError("chunksize must be >= 1");
+    const detail::Deadline deadline =
+        options.timeout ? detail::deadline_after(*options.timeout) : detail::kNoDeadline;
+    using Args = std::tuple<std::remove_cvref_t<std::ranges::range_reference_t<Ranges>>...>;
+    std::vector<Future<std::vector<R>>> chunks;
+    std::vector<Args> chunk;
+    auto submit_chunk = [&] {
+      chunks.push_back(submit(
+          [fn](std::vector<Args>& items) {
+            std::vector<R> out;
+            out.reserve(items.size());
+            for (auto& item : items)
+              out.push_back(std::apply(fn, item));
+            return out;
+          },
+          std::move(chunk)));
+      chunk.clear();
+    };
+    auto iterators = std::make_tuple(std::ranges::begin(ranges)...);
+    auto ends = std::make_tuple(std::ranges::end(ranges)...);
+    for (;;) {
+      const bool exhausted = [&]<std::size_t... I>(std::index_sequence<I...>) {
+        return ((std::get<I>(iterators) == std::get<I>(ends)) || ...);
+      }
+      (std::index_sequence_for<Ranges...>());
+      if (exhausted) break;
+      [&]<std::size_t... I>(std::index_sequence<I...>) {
+        chunk.emplace_back(*std::get<I>(iterators)...);
+        (++std::get<I>(iterators), ...);
+      }
+      (std::index_sequence_for<Ranges...>());
+      if (chunk.size() == options.chunksize) submit_chunk();
+    }
+    if (!chunk.empty()) submit_chunk();
+    return MapResult<R>(std::move(chunks), deadline);
+  }
+
+  std::unique_ptr<Impl> impl_;
+};
+
+static_assert(Executor<ThreadPoolExecutor>);
+
+}  // namespace concur

@@ -1,0 +1,263 @@
+#include "concur/thread_pool_executor.hpp"
+
+#include <pthread.h>
+
+#include <algorithm>
+#include <atomic>
+#include <boost/thread/thread.hpp>
+#include <cstdio>
+#include <exception>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "concur/queue.hpp"
+#include "concur/semaphore.hpp"
+
+namespace concur {
+namespace {
+
+constexpr const char* kBrokenMessage =
+    "A thread initializer failed, the thread pool is not usable anymore";
+
+// The executor whose worker the calling thread is, if any.
+thread_local const void* current_pool = nullptr;
+
+std::size_t default_max_workers() {
+  const unsigned hardware = std::max(1u, std::thread::hardware_concurrency());
+  return std::min<std::size_t>(32, hardware + 4);
+}
+
+std::size_t checked_max_workers(const std::optional<std::ptrdiff_t>& requested) {
+  if (!requested) return default_max_workers();
+  if (*requested < 1) throw ValueError("max_workers must be greater than 0");
+  return static_cast<std::size_t>(*requested);
+}
+
+std::string default_prefix() {
+  static std::atomic<unsigned> counter{0};
+  return "ThreadPoolExecutor-" + std::to_string(counter.fetch_add(1));
+}
+
+void report_initializer_error(std::exception_ptr error) noexcept {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "concur: exception in initializer: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "concur: exception in initializer: unknown exception\n");
+  }
+}
+
+}  // namespace
+
+class ThreadPoolExecutor::Impl {
+ public:
+  explicit Impl(ThreadPoolOptions options)
+      : max_workers_(checked_max_workers(options.max_workers)),
+        prefix_(options.thread_name_prefix.empty() ? default_prefix()
+                                                   : std::move(options.thread_name_prefix)),
+        initializer_(std::move(options.initializer)),
+        stack_size_(options.stack_size) {}
+
+  void enqueue(detail::FutureStateBase* task) {
+    std::scoped_lock hold(mutex_);
+    if (broken_) {
+      task->release_ref();
+      throw BrokenThreadPool(kBrokenMessage);
+    }
+    if (shut_down_) {
+      task->release_ref();
+      throw RuntimeError("cannot schedule new futures after shutdown");
+    }
+    work_.put(task);
+    adjust_thread_count();
+  }
+
+  void shutdown(bool wait, bool cancel_futures) {
+    {
+      std::scoped_lock hold(mutex_);
+      shut_down_ = true;
+      if (cancel_futures) drain([](detail::FutureStateBase& task) { task.cancel(); });
+      work_.put(nullptr);  // wakes a worker, which passes it on
+    }
+    if (!wait) return;
+    if (current_pool == this) {
+      throw RuntimeError("cannot join current thread: shutdown(wait=true) from a pool task");
+    }
+    join_all();
+  }
+
+  ~Impl() {
+    // The executor's destructor: shutdown(true), but a pool destroyed by one
+    // of its own tasks cannot join that thread; it is detached instead.
+    {
+      std::scoped_lock hold(mutex_);
+      shut_down_ = true;
+      work_.put(nullptr);
+    }
+    join_all();
+    // Nothing is lost: a task still queued now (only possible when the pool
+    // broke) is failed, not dropped.
+    drain([](detail::FutureStateBase& task) {
+      try {
+        task.set_exception(std::make_exception_ptr(BrokenThreadPool(kBrokenMessage)));
+      } catch (...) {
+      }
+    });
+  }
+
+  std::size_t max_workers() const noexcept { return max_workers_; }
+  std::size_t thread_count() {
+    std::scoped_lock hold(mutex_);
+    return started_;
+  }
+
+ private:
+  // adjust_thread_count: Python's rule: reuse an idle worker if there is
+  // one, else start a thread while under the limit.
+  void adjust_thread_count() {
+    if (idle_.try_acquire()) return;
+    if (started_ >= max_workers_) return;
+    const std::size_t index = started_++;
+    boost::thread::attributes attributes;
+    if (stack_size_ != 0) attributes.set_stack_size(stack_size_);
+    threads_.emplace_back(attributes, [this, index] { work(index); });
+  }
+
+  void work(std::size_t index) {
+    current_pool = this;
+    const std::string name = prefix_ + "_" + std::to_string(index);
+    pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
+    if (initializer_) {
+      try {
+        initializer_();
+      } catch (...) {
+        report_initializer_error(std::current_exception());
+        break_pool();
+        return;
+      }
+    }
+    // Idle accounting, Python's with one refinement: a worker offers itself
+    // as idle (a token in idle_, which submit() takes instead of starting a
+    // thread) when its task's call returns - before the result is visible -
+    // or when it finds the queue empty. It takes its token back if it then
+    // finds more work queued.
+    struct IdleOffer {
+      Semaphore* idle;
+      bool offered = false;
+    } offer{&idle_};
+    detail::call_returned_hook = {[](void* context) {
+                                    auto* self = static_cast<IdleOffer*>(context);
+                                    self->idle->release();
+                                    self->offered = true;
+                                  },
+                                  &offer};
+    for (;;) {
+      detail::FutureStateBase* task = nullptr;
+      try {
+        task = work_.get_nowait();
+        // More work: take the offer back (if a submit already took it, that
+        // submit's task is queued for us anyway).
+        if (offer.offered) idle_.try_acquire();
+      } catch (const QueueEmpty&) {
+        if (!offer.offered) idle_.release();
+        task = work_.get();
+      }
+      offer.offered = false;
+      if (task != nullptr) {
+        task->run_task();
+        task->release_ref();
+        continue;
+      }
+      // The shutdown marker: pass it on to the next worker, then leave.
+      work_.put(nullptr);
+      return;
+    }
+  }
+
+  // break_pool: the initializer failed: fail everything queued, refuse more.
+  void break_pool() {
+    std::scoped_lock hold(mutex_);
+    broken_ = true;
+    drain([](detail::FutureStateBase& task) {
+      try {
+        task.set_exception(std::make_exception_ptr(BrokenThreadPool(kBrokenMessage)));
+      } catch (...) {
+        // Cancelled meanwhile: already done.
+      }
+    });
+    work_.put(nullptr);  // let the other workers leave too
+  }
+
+  // drain: takes every queued task out and hands it to `settle`.
+  template <class Settle>
+  void drain(Settle settle) {
+    for (;;) {
+      detail::FutureStateBase* task = nullptr;
+      try {
+        task = work_.get_nowait();
+      } catch (const QueueEmpty&) {
+        return;
+      }
+      if (task == nullptr) continue;  // a shutdown marker; re-put below by callers
+      settle(*task);
+      task->release_ref();
+    }
+  }
+
+  // join_all: joins every worker (outside the mutex, which workers take).
+  void join_all() {
+    std::vector<boost::thread> threads;
+    {
+      std::scoped_lock hold(mutex_);
+      threads.swap(threads_);
+    }
+    for (auto& t : threads) {
+      if (t.get_id() == boost::this_thread::get_id()) {
+        t.detach();
+      } else if (t.joinable()) {
+        t.join();
+      }
+    }
+  }
+
+  const std::size_t max_workers_;
+  const std::string prefix_;
+  const std::function<void()> initializer_;
+  const std::size_t stack_size_;
+
+  std::mutex mutex_;                    // guards the members below (Python's _shutdown_lock)
+  std::vector<boost::thread> threads_;  // not yet joined
+  std::size_t started_ = 0;
+  bool shut_down_ = false;
+  bool broken_ = false;
+  SimpleQueue<detail::FutureStateBase*> work_;
+  Semaphore idle_{0};
+};
+
+ThreadPoolExecutor::ThreadPoolExecutor(ThreadPoolOptions options)
+    : impl_(std::make_unique<Impl>(std::move(options))) {}
+
+ThreadPoolExecutor::ThreadPoolExecutor(std::ptrdiff_t max_workers)
+    : ThreadPoolExecutor(ThreadPoolOptions{.max_workers = max_workers}) {}
+
+ThreadPoolExecutor::~ThreadPoolExecutor() = default;
+
+void ThreadPoolExecutor::enqueue(detail::FutureStateBase* task) {
+  impl_->enqueue(task);
+}
+
+void ThreadPoolExecutor::shutdown(bool wait, bool cancel_futures) {
+  impl_->shutdown(wait, cancel_futures);
+}
+
+std::size_t ThreadPoolExecutor::max_workers() const noexcept {
+  return impl_->max_workers();
+}
+std::size_t ThreadPoolExecutor::thread_count() const {
+  return impl_->thread_count();
+}
+
+}  // namespace concur

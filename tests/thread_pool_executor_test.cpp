@@ -1,0 +1,243 @@
+// ThreadPoolExecutor specifics: PYTHON-SEMANTICS.md section TPE.
+#include "concur/thread_pool_executor.hpp"
+
+#include <gtest/gtest.h>
+#include <pthread.h>
+
+#include <atomic>
+#include <mutex>
+#include <regex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "concur/errors.hpp"
+#include "concur/event.hpp"
+#include "support/threads.hpp"
+
+namespace concur {
+namespace {
+
+using namespace std::chrono_literals;
+using test::eventually;
+using test::kHangGuard;
+
+std::string os_thread_name() {
+  char name[16] = {};
+  pthread_getname_np(pthread_self(), name, sizeof name);
+  return name;
+}
+
+TEST(ThreadPoolExecutorTest, TPE_01_DefaultMaxWorkersIsMin32HardwarePlus4) {
+  ThreadPoolExecutor pool;
+  const std::size_t hardware = std::max(1u, std::thread::hardware_concurrency());
+  EXPECT_EQ(pool.max_workers(), std::min<std::size_t>(32, hardware + 4));
+}
+
+TEST(ThreadPoolExecutorTest, TPE_02_ThreadsStartLazily) {
+  ThreadPoolExecutor pool(4);
+  EXPECT_EQ(pool.thread_count(), 0u);
+  pool.submit([] {}).result(kHangGuard);
+  EXPECT_EQ(pool.thread_count(), 1u);
+}
+
+TEST(ThreadPoolExecutorTest, TPE_04_AnIdleThreadIsReused) {
+  ThreadPoolExecutor pool(4);
+  for (int i = 0; i < 3; ++i)
+    pool.submit([] {}).result(kHangGuard);
+  EXPECT_EQ(pool.thread_count(), 1u);
+}
+
+TEST(ThreadPoolExecutorTest, TPE_05_SaturationNeverStartsMoreThanMaxWorkers) {
+  ThreadPoolExecutor pool(4);
+  Event release;
+  std::vector<Future<void>> futures;
+  for (int i = 0; i < 15 * 4; ++i) {
+    futures.push_back(pool.submit([&] { release.wait(kHangGuard); }));
+  }
+  EXPECT_EQ(pool.thread_count(), 4u);
+  release.set();
+  for (auto& f : futures)
+    f.result(kHangGuard);
+  EXPECT_EQ(pool.thread_count(), 4u);
+}
+
+TEST(ThreadPoolExecutorTest, TPE_06_ThreeBlockingTasksOnFiveWorkersUseThreeThreads) {
+  ThreadPoolExecutor pool(5);
+  Event release;
+  std::vector<Future<void>> futures;
+  for (int i = 0; i < 3; ++i)
+    futures.push_back(pool.submit([&] { release.wait(kHangGuard); }));
+  release.set();
+  for (auto& f : futures)
+    f.result(kHangGuard);
+  EXPECT_EQ(pool.thread_count(), 3u);
+}
+
+TEST(ThreadPoolExecutorTest, TPE_07_TasksStartInSubmissionOrder) {
+  ThreadPoolExecutor pool(1);
+  std::vector<int> order;  // one worker: no race
+  std::vector<Future<void>> futures;
+  for (int i = 0; i < 100; ++i)
+    futures.push_back(pool.submit([&order, i] { order.push_back(i); }));
+  for (auto& f : futures)
+    f.result(kHangGuard);
+  for (int i = 0; i < 100; ++i)
+    ASSERT_EQ(order[i], i);
+}
+
+TEST(ThreadPoolExecutorTest, TPE_08_ThreadsAreNamedPrefixUnderscoreIndex) {
+  ThreadPoolExecutor pool(ThreadPoolOptions{.max_workers = 5, .thread_name_prefix = "SpecialPool"});
+  Event release;
+  std::mutex m;
+  std::set<std::string> names;
+  std::vector<Future<void>> futures;
+  for (int i = 0; i < 5; ++i) {
+    futures.push_back(pool.submit([&] {
+      {
+        std::scoped_lock hold(m);
+        names.insert(os_thread_name());
+      }
+      release.wait(kHangGuard);
+    }));
+  }
+  ASSERT_TRUE(eventually([&] {
+    std::scoped_lock hold(m);
+    return names.size() == 5;
+  }));
+  release.set();
+  for (auto& f : futures)
+    f.result(kHangGuard);
+  for (const auto& name : names)
+    EXPECT_TRUE(std::regex_match(name, std::regex("SpecialPool_[0-4]")));
+}
+
+TEST(ThreadPoolExecutorTest, TPE_09_TheDefaultPrefixIsThreadPoolExecutorAndACounter) {
+  ThreadPoolExecutor pool(1);
+  const std::string name = pool.submit(os_thread_name).result(kHangGuard);
+  // The OS keeps 15 characters of "ThreadPoolExecutor-<k>_0".
+  EXPECT_EQ(name, std::string("ThreadPoolExecutor-").substr(0, 15));
+}
+
+TEST(ThreadPoolExecutorTest, TPE_10_TheInitializerRunsInEachWorkerBeforeItsTasks) {
+  static thread_local int initialized = 0;
+  std::atomic<int> calls{0};
+  ThreadPoolExecutor pool(ThreadPoolOptions{.max_workers = 3, .initializer = [&calls] {
+                                              initialized = 42;
+                                              ++calls;
+                                            }});
+  Event release;
+  std::vector<Future<int>> futures;
+  for (int i = 0; i < 3; ++i) {
+    futures.push_back(pool.submit([&] {
+      release.wait(kHangGuard);
+      return initialized;
+    }));
+  }
+  release.set();
+  for (auto& f : futures)
+    EXPECT_EQ(f.result(kHangGuard), 42);
+  pool.shutdown(true);  // every started worker has run its initializer
+  EXPECT_EQ(calls, 3);
+}
+
+TEST(ThreadPoolExecutorTest, TPE_12_TPE_13_AThrowingInitializerBreaksThePool) {
+  ThreadPoolExecutor pool(ThreadPoolOptions{
+      .max_workers = 1, .initializer = [] { throw std::runtime_error("init failed"); }});
+  std::vector<Future<int>> futures;
+  for (int i = 0; i < 5; ++i) {
+    try {
+      futures.push_back(pool.submit([i] { return i; }));
+    } catch (const BrokenThreadPool&) {
+      // Submitting while it breaks may also raise (TPE-13).
+    }
+  }
+  for (auto& f : futures) {
+    try {
+      f.result(kHangGuard);
+      FAIL() << "a task ran on a broken pool";
+    } catch (const BrokenThreadPool& e) {
+      EXPECT_STREQ(e.what(), "A thread initializer failed, the thread pool is not usable anymore");
+    }
+  }
+  ASSERT_TRUE(eventually([&] {
+    try {
+      pool.submit([] { return 0; }).result(kHangGuard);
+      return false;
+    } catch (const BrokenThreadPool&) {
+      return true;
+    }
+  }));
+  pool.shutdown();
+  EXPECT_THROW(pool.submit([] { return 0; }), BrokenThreadPool);  // broken beats shut down
+}
+
+TEST(ThreadPoolExecutorTest, TPE_14_AWorkerSurvivesAnyTaskException) {
+  ThreadPoolExecutor pool(1);
+  EXPECT_THROW(pool.submit([] { throw 7; }).result(kHangGuard), int);
+  EXPECT_THROW(pool.submit([] { throw std::logic_error("x"); }).result(kHangGuard),
+               std::logic_error);
+  EXPECT_EQ(pool.submit([] { return 3; }).result(kHangGuard), 3);
+  EXPECT_EQ(pool.thread_count(), 1u);
+}
+
+TEST(ThreadPoolExecutorTest, TPE_15_CancelFuturesWithoutWaitCancelsTheQueueAtOnce) {
+  ThreadPoolExecutor pool(1);
+  Event release;
+  Event started;
+  Future<void> running = pool.submit([&] {
+    started.set();
+    release.wait(kHangGuard);
+  });
+  ASSERT_TRUE(started.wait(kHangGuard));
+  std::vector<Future<int>> queued;
+  for (int i = 0; i < 10; ++i)
+    queued.push_back(pool.submit([i] { return i; }));
+  pool.shutdown(false, true);
+  for (auto& f : queued)
+    EXPECT_TRUE(f.cancelled());
+  release.set();
+  running.result(kHangGuard);  // the running one completes
+}
+
+TEST(ThreadPoolExecutorTest, TPE_19_ShutdownWaitFromAPoolTaskThrowsInsteadOfDeadlocking) {
+  ThreadPoolExecutor pool(2);
+  Future<bool> f = pool.submit([&pool] {
+    try {
+      pool.shutdown(true);
+      return false;
+    } catch (const RuntimeError&) {
+      return true;
+    }
+  });
+  EXPECT_TRUE(f.result(kHangGuard));
+}
+
+TEST(ThreadPoolExecutorTest, TPE_20_ATaskMaySubmitMoreTasks) {
+  ThreadPoolExecutor pool(2);
+  Future<int> outer = pool.submit([&pool] { return pool.submit([] { return 5; }).result() + 1; });
+  EXPECT_EQ(outer.result(kHangGuard), 6);
+}
+
+TEST(ThreadPoolExecutorTest, TPE_21_BrokenThreadPoolIsABrokenExecutor) {
+  static_assert(std::is_base_of_v<BrokenExecutor, BrokenThreadPool>);
+  SUCCEED();
+}
+
+TEST(ThreadPoolExecutorTest, WorkersGetTheRequestedStackSize) {
+  ThreadPoolExecutor pool(ThreadPoolOptions{.max_workers = 1, .stack_size = 4 << 20});
+  const std::size_t stack = pool.submit([] {
+                                  pthread_attr_t attr;
+                                  pthread_getattr_np(pthread_self(), &attr);
+                                  std::size_t size = 0;
+                                  pthread_attr_getstacksize(&attr, &size);
+                                  pthread_attr_destroy(&attr);
+                                  return size;
+                                })
+                                .result(kHangGuard);
+  EXPECT_GE(stack, std::size_t{4} << 20);
+}
+
+}  // namespace
+}  // namespace concur
