@@ -293,6 +293,7 @@ class Gatherer {
   Lock lock_;
   std::vector<std::size_t> completed_;   // guarded by lock_
   std::atomic<std::size_t> untaken_{0};  // completions not yet taken
+  std::atomic<int> notifying_{0};        // hooks inside notify() right now
   ParkWord signal_{0};
   std::atomic<std::uint32_t> parked_{0};
 };

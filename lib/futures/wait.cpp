@@ -27,6 +27,9 @@ bool Gatherer::watch(std::size_t i, FutureStateBase& state) {
 
 void Gatherer::Hook::notify(FutureStateBase&) {
   // Runs under the future's lock: detach() cannot be unhooking us right now.
+  // Once the completion below is visible, the owner may finish and be
+  // destroyed; it first waits for notifying_ to drop to 0, our last access.
+  owner->notifying_.fetch_add(1);
   state.store(nullptr, std::memory_order_release);
   {
     LockGuard hold(owner->lock_);
@@ -37,6 +40,7 @@ void Gatherer::Hook::notify(FutureStateBase&) {
     owner->signal_.fetch_add(1);
     unpark_all(owner->signal_);
   }
+  owner->notifying_.fetch_sub(1, std::memory_order_release);  // nothing of owner after this
 }
 
 void Gatherer::take_completed(std::vector<std::size_t>& out) {
@@ -58,6 +62,10 @@ void Gatherer::detach() noexcept {
     FutureStateBase* state = hooks_[i].state.load(std::memory_order_acquire);
     if (state != nullptr) state->remove_listener(hooks_[i]);
   }
+  // A hook already unhooked may still be inside notify(): wait it out.
+  // acquire: pairs with notify()'s final release.
+  while (notifying_.load(std::memory_order_acquire) != 0)
+    cpu_relax();
 }
 
 void fail_abandoned(FutureStateBase& state) noexcept {
