@@ -29,9 +29,16 @@ template <class E>
 class ExecutorTest : public ::testing::Test {
  protected:
   // make: an executor with `workers` workers.
-  static std::unique_ptr<E> make(std::ptrdiff_t workers) { return std::make_unique<E>(workers); }
+  static std::unique_ptr<E> make(std::ptrdiff_t workers) {
+    if constexpr (std::is_same_v<E, AnyExecutor>) {
+      return std::make_unique<AnyExecutor>(std::make_unique<ThreadPoolExecutor>(workers));
+    } else {
+      return std::make_unique<E>(workers);
+    }
+  }
 };
-using Executors = ::testing::Types<ThreadPoolExecutor>;
+// AnyExecutor runs over a thread pool here; the process pool joins later.
+using Executors = ::testing::Types<ThreadPoolExecutor, AnyExecutor>;
 TYPED_TEST_SUITE(ExecutorTest, Executors);
 
 int power(int base, int exponent) {

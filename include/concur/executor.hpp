@@ -12,7 +12,8 @@
 // - submit(fn, args...) returns Future<R>; throws RuntimeError after
 //   shutdown() and a BrokenExecutor subclass once the pool is broken.
 // - map(fn, ranges..., MapOptions{}) submits every call before it returns and
-//   yields the results in input order (see MapResult).
+//   yields the results in input order (see MapResult; MapOptions sets the
+//   timeout and the chunksize).
 // - shutdown(wait = true, cancel_futures = false); the destructor is
 //   shutdown(true).
 #pragma once
@@ -20,20 +21,14 @@
 #include <chrono>
 #include <concepts>
 #include <cstddef>
+#include <memory>
 #include <optional>
+#include <utility>
 
+#include "concur/detail/submit.hpp"
 #include "concur/future.hpp"
 
 namespace concur {
-
-// MapOptions: how map() runs.
-struct MapOptions {
-  // timeout: the whole map's deadline, counted from the call; none = forever.
-  std::optional<std::chrono::nanoseconds> timeout = std::nullopt;
-  // chunksize: how many items one task handles (>= 1; ValueError otherwise).
-  // Larger chunks trade cancellability for throughput.
-  std::size_t chunksize = 1;
-};
 
 // Executor: the interface generic code is written against.
 template <class E>
@@ -42,5 +37,58 @@ concept Executor = requires(E& executor, int (*fn)(int)) {
   executor.shutdown();
   executor.shutdown(true, false);
 };
+
+// AnyExecutor: owns any executor and forwards to it, for choosing the engine
+// at run time. The same call sites work on it as on the engine itself.
+//
+//   concur::AnyExecutor executor(std::make_unique<concur::ThreadPoolExecutor>(4));
+//   auto f = executor.submit([] { return 42; });
+//
+// Destroying it destroys the engine (which waits for its work).
+class AnyExecutor {
+ public:
+  template <class E>
+  explicit AnyExecutor(std::unique_ptr<E> engine)
+      : engine_(std::make_unique<Engine<E>>(std::move(engine))) {
+    static_assert(Executor<E>, "AnyExecutor: the engine must satisfy concur::Executor");
+  }
+
+  template <class F, class... Args>
+  auto submit(F&& fn, Args&&... args) {
+    return detail::submit_task(*this, std::forward<F>(fn), std::forward<Args>(args)...);
+  }
+
+  template <class F, class... RangesAndOptions>
+  auto map(F fn, RangesAndOptions&&... args) {
+    return detail::map_calls(*this, std::move(fn), std::forward<RangesAndOptions>(args)...);
+  }
+
+  void shutdown(bool wait = true, bool cancel_futures = false) {
+    engine_->shutdown(wait, cancel_futures);
+  }
+
+  // post_task: see ThreadPoolExecutor::post_task.
+  void post_task(detail::FutureStateBase* task) { engine_->post_task(task); }
+
+ private:
+  struct EngineBase {
+    virtual ~EngineBase() = default;
+    virtual void post_task(detail::FutureStateBase* task) = 0;
+    virtual void shutdown(bool wait, bool cancel_futures) = 0;
+  };
+  template <class E>
+  struct Engine final : EngineBase {
+    explicit Engine(std::unique_ptr<E> e) : engine(std::move(e)) {}
+    void post_task(detail::FutureStateBase* task) override { engine->post_task(task); }
+    void shutdown(bool wait, bool cancel_futures) override {
+      engine->shutdown(wait, cancel_futures);
+    }
+    std::unique_ptr<E> engine;
+  };
+
+  std::unique_ptr<EngineBase> engine_;
+};
+
+static_assert(Executor<AnyExecutor>);
 
 }  // namespace concur

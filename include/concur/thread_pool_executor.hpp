@@ -29,8 +29,7 @@
 #include <vector>
 
 #include "concur/detail/deadline.hpp"
-#include "concur/detail/map_result.hpp"
-#include "concur/detail/task.hpp"
+#include "concur/detail/submit.hpp"
 #include "concur/errors.hpp"
 #include "concur/executor.hpp"
 #include "concur/future.hpp"
@@ -68,14 +67,7 @@ class ThreadPoolExecutor {
   // shutdown.
   template <class F, class... Args>
   auto submit(F&& fn, Args&&... args) {
-    using R = std::invoke_result_t<std::decay_t<F>&, std::decay_t<Args>&...>;
-    auto* task = new detail::Task<R, std::decay_t<F>, std::decay_t<Args>...>(
-        std::forward<F>(fn), std::forward<Args>(args)...);
-    detail::StateRef<detail::FutureState<R>> state(task);
-    Future<R> future = detail::make_future<R>(state);
-    task->add_ref();  // the queue's reference
-    enqueue(task);
-    return future;
+    return detail::submit_task(*this, std::forward<F>(fn), std::forward<Args>(args)...);
   }
 
   // map: fn over the ranges zipped (stopping at the shortest), every call
@@ -83,16 +75,7 @@ class ThreadPoolExecutor {
   // MapOptions sets the timeout and chunksize (ValueError if chunksize < 1).
   template <class F, class... RangesAndOptions>
   auto map(F fn, RangesAndOptions&&... args) {
-    if constexpr (std::is_same_v<std::remove_cvref_t<decltype((args, ...))>, MapOptions>) {
-      auto all = std::forward_as_tuple(std::forward<RangesAndOptions>(args)...);
-      constexpr std::size_t n = sizeof...(RangesAndOptions) - 1;
-      return [&]<std::size_t... I>(std::index_sequence<I...>) {
-        return map_ranges(std::move(fn), std::get<n>(all), std::get<I>(all)...);
-      }
-      (std::make_index_sequence<n>());
-    } else {
-      return map_ranges(std::move(fn), MapOptions{}, std::forward<RangesAndOptions>(args)...);
-    }
+    return detail::map_calls(*this, std::move(fn), std::forward<RangesAndOptions>(args)...);
   }
 
   // shutdown: no new work is accepted; with cancel_futures, queued work is
@@ -105,51 +88,12 @@ class ThreadPoolExecutor {
   std::size_t max_workers() const noexcept;
   std::size_t thread_count() const;
 
+  // post_task: for concur's own templates (detail::submit_task): queues a
+  // task that holds one reference for the queue. Not for general use.
+  void post_task(detail::FutureStateBase* task);
+
  private:
   class Impl;
-
-  void enqueue(detail::FutureStateBase* task);
-
-  template <class F, class... Ranges>
-  auto map_ranges(F fn, const MapOptions& options, Ranges&&... ranges) {
-    using R = std::invoke_result_t<F&, std::ranges::range_reference_t<Ranges>...>;
-    static_assert(!std::is_void_v<R>, "map: the function must return a value");
-    if (options.chunksize < 1) throw ValueError("chunksize must be >= 1");
-    const detail::Deadline deadline =
-        options.timeout ? detail::deadline_after(*options.timeout) : detail::kNoDeadline;
-    using Args = std::tuple<std::remove_cvref_t<std::ranges::range_reference_t<Ranges>>...>;
-    std::vector<Future<std::vector<R>>> chunks;
-    std::vector<Args> chunk;
-    auto submit_chunk = [&] {
-      chunks.push_back(submit(
-          [fn](std::vector<Args>& items) {
-            std::vector<R> out;
-            out.reserve(items.size());
-            for (auto& item : items)
-              out.push_back(std::apply(fn, item));
-            return out;
-          },
-          std::move(chunk)));
-      chunk.clear();
-    };
-    auto iterators = std::make_tuple(std::ranges::begin(ranges)...);
-    auto ends = std::make_tuple(std::ranges::end(ranges)...);
-    for (;;) {
-      const bool exhausted = [&]<std::size_t... I>(std::index_sequence<I...>) {
-        return ((std::get<I>(iterators) == std::get<I>(ends)) || ...);
-      }
-      (std::index_sequence_for<Ranges...>());
-      if (exhausted) break;
-      [&]<std::size_t... I>(std::index_sequence<I...>) {
-        chunk.emplace_back(*std::get<I>(iterators)...);
-        (++std::get<I>(iterators), ...);
-      }
-      (std::index_sequence_for<Ranges...>());
-      if (chunk.size() == options.chunksize) submit_chunk();
-    }
-    if (!chunk.empty()) submit_chunk();
-    return MapResult<R>(std::move(chunks), deadline);
-  }
 
   std::unique_ptr<Impl> impl_;
 };

@@ -245,7 +245,7 @@ ThreadPoolExecutor::ThreadPoolExecutor(std::ptrdiff_t max_workers)
 
 ThreadPoolExecutor::~ThreadPoolExecutor() = default;
 
-void ThreadPoolExecutor::enqueue(detail::FutureStateBase* task) {
+void ThreadPoolExecutor::post_task(detail::FutureStateBase* task) {
   impl_->enqueue(task);
 }
 

@@ -1,8 +1,10 @@
 // concur/detail/map_result.hpp - the range Executor::map returns. Not API.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <iterator>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -11,6 +13,15 @@
 #include "concur/future.hpp"
 
 namespace concur {
+
+// MapOptions: how map() runs.
+struct MapOptions {
+  // timeout: the whole map's deadline, counted from the call; none = forever.
+  std::optional<std::chrono::nanoseconds> timeout = std::nullopt;
+  // chunksize: how many items one task handles (>= 1; ValueError otherwise).
+  // Larger chunks trade cancellability for throughput.
+  std::size_t chunksize = 1;
+};
 
 // MapResult<R>: the results of a map(), in input order. Every call was
 // submitted before map() returned; iterating only collects. An element whose

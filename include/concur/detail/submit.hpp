@@ -1,0 +1,93 @@
+// concur/detail/submit.hpp - submit() and map() written once for every
+// executor that can take a ready-made task (post_task). Not API.
+#pragma once
+
+#include <cstddef>
+#include <ranges>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "concur/detail/deadline.hpp"
+#include "concur/detail/map_result.hpp"
+#include "concur/detail/task.hpp"
+#include "concur/errors.hpp"
+#include "concur/future.hpp"
+
+namespace concur::detail {
+
+// submit_task: fuses fn(args...) with its future in one allocation and
+// hands it to executor.post_task(); returns the future.
+template <class E, class F, class... Args>
+auto submit_task(E& executor, F&& fn, Args&&... args) {
+  using R = std::invoke_result_t<std::decay_t<F>&, std::decay_t<Args>&...>;
+  auto* task = new Task<R, std::decay_t<F>, std::decay_t<Args>...>(std::forward<F>(fn),
+                                                                   std::forward<Args>(args)...);
+  StateRef<FutureState<R>> state(task);
+  Future<R> future = make_future<R>(state);
+  task->add_ref();  // the executor's reference, dropped once it has run
+  executor.post_task(task);
+  return future;
+}
+
+// map_ranges: fn over the zipped ranges, in chunks of options.chunksize
+// items, every chunk submitted before it returns.
+template <class E, class F, class... Ranges>
+auto map_ranges(E& executor, F fn, const MapOptions& options, Ranges&&... ranges) {
+  using R = std::invoke_result_t<F&, std::ranges::range_reference_t<Ranges>...>;
+  static_assert(!std::is_void_v<R>, "map: the function must return a value");
+  if (options.chunksize < 1) throw ValueError("chunksize must be >= 1");
+  const detail::Deadline deadline =
+      options.timeout ? detail::deadline_after(*options.timeout) : detail::kNoDeadline;
+  using Args = std::tuple<std::remove_cvref_t<std::ranges::range_reference_t<Ranges>>...>;
+  std::vector<Future<std::vector<R>>> chunks;
+  std::vector<Args> chunk;
+  auto submit_chunk = [&] {
+    chunks.push_back(executor.submit(
+        [fn](std::vector<Args>& items) {
+          std::vector<R> out;
+          out.reserve(items.size());
+          for (auto& item : items)
+            out.push_back(std::apply(fn, item));
+          return out;
+        },
+        std::move(chunk)));
+    chunk.clear();
+  };
+  auto iterators = std::make_tuple(std::ranges::begin(ranges)...);
+  auto ends = std::make_tuple(std::ranges::end(ranges)...);
+  for (;;) {
+    const bool exhausted = [&]<std::size_t... I>(std::index_sequence<I...>) {
+      return ((std::get<I>(iterators) == std::get<I>(ends)) || ...);
+    }
+    (std::index_sequence_for<Ranges...>());
+    if (exhausted) break;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      chunk.emplace_back(*std::get<I>(iterators)...);
+      (++std::get<I>(iterators), ...);
+    }
+    (std::index_sequence_for<Ranges...>());
+    if (chunk.size() == options.chunksize) submit_chunk();
+  }
+  if (!chunk.empty()) submit_chunk();
+  return MapResult<R>(std::move(chunks), deadline);
+}
+
+// map_calls: Executor::map - the ranges, then optionally MapOptions last.
+template <class E, class F, class... RangesAndOptions>
+auto map_calls(E& executor, F fn, RangesAndOptions&&... args) {
+  if constexpr (std::is_same_v<std::remove_cvref_t<decltype((args, ...))>, MapOptions>) {
+    auto all = std::forward_as_tuple(std::forward<RangesAndOptions>(args)...);
+    constexpr std::size_t n = sizeof...(RangesAndOptions) - 1;
+    return [&]<std::size_t... I>(std::index_sequence<I...>) {
+      return map_ranges(executor, std::move(fn), std::get<n>(all), std::get<I>(all)...);
+    }
+    (std::make_index_sequence<n>());
+  } else {
+    return map_ranges(executor, std::move(fn), MapOptions{},
+                      std::forward<RangesAndOptions>(args)...);
+  }
+}
+
+}  // namespace concur::detail
