@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 #include <pthread.h>
+#include <sched.h>
 
 #include <atomic>
 #include <mutex>
@@ -29,10 +30,13 @@ std::string os_thread_name() {
   return name;
 }
 
-TEST(ThreadPoolExecutorTest, TPE_01_DefaultMaxWorkersIsMin32HardwarePlus4) {
+TEST(ThreadPoolExecutorTest, TPE_01_DefaultMaxWorkersIsMin32UsableCpusPlus4) {
   ThreadPoolExecutor pool;
-  const std::size_t hardware = std::max(1u, std::thread::hardware_concurrency());
-  EXPECT_EQ(pool.max_workers(), std::min<std::size_t>(32, hardware + 4));
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  ASSERT_EQ(sched_getaffinity(0, sizeof allowed, &allowed), 0);
+  const auto cpus = static_cast<std::size_t>(CPU_COUNT(&allowed));
+  EXPECT_EQ(pool.max_workers(), std::min<std::size_t>(32, cpus + 4));
 }
 
 TEST(ThreadPoolExecutorTest, TPE_02_ThreadsStartLazily) {

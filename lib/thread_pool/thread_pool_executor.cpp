@@ -1,6 +1,7 @@
 #include "concur/thread_pool_executor.hpp"
 
 #include <pthread.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <atomic>
@@ -24,9 +25,17 @@ constexpr const char* kBrokenMessage =
 // The executor whose worker the calling thread is, if any.
 thread_local const void* current_pool = nullptr;
 
+// default_max_workers: Python 3.13's min(32, process_cpu_count() + 4), where
+// the CPU count is the ones this process may run on (its affinity mask).
 std::size_t default_max_workers() {
-  const unsigned hardware = std::max(1u, std::thread::hardware_concurrency());
-  return std::min<std::size_t>(32, hardware + 4);
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  std::size_t cpus = 0;
+  if (sched_getaffinity(0, sizeof allowed, &allowed) == 0) {
+    cpus = static_cast<std::size_t>(CPU_COUNT(&allowed));
+  }
+  if (cpus == 0) cpus = std::max(1u, std::thread::hardware_concurrency());
+  return std::min<std::size_t>(32, cpus + 4);
 }
 
 std::size_t checked_max_workers(const std::optional<std::ptrdiff_t>& requested) {
