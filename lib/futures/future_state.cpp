@@ -53,9 +53,9 @@ void throw_invalid_state(FutureStatus status) {
 bool FutureStateBase::wait_done(Deadline deadline) noexcept {
   for (;;) {
     std::uint32_t word = word_.load(std::memory_order_acquire);
-    if (done()) return true;
+    if (is_done(word)) return true;
     if ((word & kWaitersBit) == 0) {
-      // Announce a sleeper, so the completer knows to wake us.
+      // Announce a sleeper, so the finisher knows to wake us.
       if (!word_.compare_exchange_weak(word, word | kWaitersBit, std::memory_order_acquire)) {
         continue;
       }
@@ -65,19 +65,55 @@ bool FutureStateBase::wait_done(Deadline deadline) noexcept {
   }
 }
 
-void FutureStateBase::set_status_locked(FutureStatus status) noexcept {
-  // release: publishes the outcome (written before, under the lock) to
-  // lock-free readers of status(). Keeps the waiters bit.
+bool FutureStateBase::claim() noexcept {
   std::uint32_t word = word_.load(std::memory_order_relaxed);
-  while (!word_.compare_exchange_weak(word,
-                                      (word & ~kStatusMask) | static_cast<std::uint32_t>(status),
-                                      std::memory_order_release, std::memory_order_relaxed)) {
+  for (;;) {
+    const FutureStatus s = status_of(word);
+    if (s != FutureStatus::pending && s != FutureStatus::running) return false;
+    if (word_.compare_exchange_weak(word, with_status(word, FutureStatus::completing),
+                                    std::memory_order_acquire, std::memory_order_relaxed)) {
+      return true;
+    }
   }
 }
 
-void FutureStateBase::complete_locked(FutureStatus status,
-                                      std::vector<std::function<void()>>& callbacks) {
-  set_status_locked(status);
+void FutureStateBase::publish_finished() noexcept {
+  std::uint32_t word = word_.load(std::memory_order_relaxed);
+  // Fast path: nobody registered a callback or a listener.
+  while ((word & kHooksBit) == 0) {
+    // release: publishes the outcome, written while completing, to every
+    // acquire load of the word (status(), result()).
+    if (word_.compare_exchange_weak(word, with_status(word, FutureStatus::finished) & ~kWaitersBit,
+                                    std::memory_order_release, std::memory_order_relaxed)) {
+      std::vector<std::function<void()>> none;
+      after_complete((word & kWaitersBit) != 0, none);
+      return;
+    }
+  }
+  std::vector<std::function<void()>> callbacks;
+  bool wake = false;
+  {
+    LockGuard hold(lock_);
+    transition_locked(FutureStatus::completing, FutureStatus::finished, wake);
+    take_hooks_locked(callbacks);
+  }
+  after_complete(wake, callbacks);
+}
+
+bool FutureStateBase::transition_locked(FutureStatus from, FutureStatus to, bool& wake) noexcept {
+  std::uint32_t word = word_.load(std::memory_order_relaxed);
+  while (status_of(word) == from) {
+    // release: as in publish_finished().
+    if (word_.compare_exchange_weak(word, with_status(word, to) & ~kWaitersBit,
+                                    std::memory_order_release, std::memory_order_relaxed)) {
+      wake = (word & kWaitersBit) != 0;
+      return true;
+    }
+  }
+  return false;
+}
+
+void FutureStateBase::take_hooks_locked(std::vector<std::function<void()>>& callbacks) {
   // Listeners run under the lock (see Listener); they only record and signal.
   for (Listener* listener = listeners_; listener != nullptr;) {
     Listener* next = listener->next;
@@ -89,11 +125,9 @@ void FutureStateBase::complete_locked(FutureStatus status,
   callbacks.swap(callbacks_);
 }
 
-void FutureStateBase::after_complete(std::vector<std::function<void()>>& callbacks) noexcept {
-  // Wake result() sleepers, if any announced themselves.
-  if ((word_.fetch_and(~kWaitersBit, std::memory_order_relaxed) & kWaitersBit) != 0) {
-    unpark_all(word_);
-  }
+void FutureStateBase::after_complete(bool wake,
+                                     std::vector<std::function<void()>>& callbacks) noexcept {
+  if (wake) unpark_all(word_);
   // Callbacks run outside the lock, in order; one that throws is reported
   // and the others still run.
   for (auto& callback : callbacks) {
@@ -109,28 +143,36 @@ void FutureStateBase::after_complete(std::vector<std::function<void()>>& callbac
 
 bool FutureStateBase::cancel() {
   std::vector<std::function<void()>> callbacks;
+  bool wake = false;
   {
     LockGuard hold(lock_);
-    const FutureStatus s = status();
-    if (s == FutureStatus::cancelled || s == FutureStatus::cancelled_notified) return true;
-    if (s != FutureStatus::pending) return false;
-    complete_locked(FutureStatus::cancelled, callbacks);
+    if (!transition_locked(FutureStatus::pending, FutureStatus::cancelled, wake)) {
+      return cancelled();  // true again if already cancelled; false if running or done
+    }
+    take_hooks_locked(callbacks);
   }
-  after_complete(callbacks);
+  after_complete(wake, callbacks);
   return true;
 }
 
 bool FutureStateBase::set_running_or_notify_cancel() {
-  LockGuard hold(lock_);
-  switch (status()) {
-    case FutureStatus::pending:
-      set_status_locked(FutureStatus::running);
-      return true;
-    case FutureStatus::cancelled:
-      set_status_locked(FutureStatus::cancelled_notified);
-      return false;
-    default:
-      throw_unexpected_state();
+  std::uint32_t word = word_.load(std::memory_order_relaxed);
+  for (;;) {
+    FutureStatus next;
+    switch (status_of(word)) {
+      case FutureStatus::pending:
+        next = FutureStatus::running;
+        break;
+      case FutureStatus::cancelled:
+        next = FutureStatus::cancelled_notified;
+        break;
+      default:
+        throw_unexpected_state();
+    }
+    if (word_.compare_exchange_weak(word, with_status(word, next), std::memory_order_acq_rel,
+                                    std::memory_order_relaxed)) {
+      return next == FutureStatus::running;
+    }
   }
 }
 
@@ -139,16 +181,27 @@ void FutureStateBase::set_exception(std::exception_ptr error) {
   if (!finish([&] { error_ = std::move(error); })) throw_invalid_state(status());
 }
 
+bool FutureStateBase::add_hook_locked() noexcept {
+  std::uint32_t word = word_.load(std::memory_order_acquire);
+  for (;;) {
+    if (is_done(word)) return false;
+    if ((word & kHooksBit) != 0) return true;
+    if (word_.compare_exchange_weak(word, word | kHooksBit, std::memory_order_acquire)) {
+      return true;
+    }
+  }
+}
+
 bool FutureStateBase::add_callback(std::function<void()>&& callback) {
   LockGuard hold(lock_);
-  if (done()) return false;
+  if (!add_hook_locked()) return false;
   callbacks_.push_back(std::move(callback));
   return true;
 }
 
 bool FutureStateBase::add_listener(Listener& listener) {
   LockGuard hold(lock_);
-  if (done()) return false;
+  if (!add_hook_locked()) return false;
   listener.prev = nullptr;
   listener.next = listeners_;
   if (listeners_ != nullptr) listeners_->prev = &listener;

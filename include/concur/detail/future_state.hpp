@@ -9,7 +9,12 @@
 //
 // The state word doubles as the futex that result() sleeps on. Its low bits
 // are the state; kWaitersBit says that someone sleeps on it, so completing a
-// future nobody waits for makes no system call.
+// future nobody waits for makes no system call; kHooksBit says that
+// callbacks or listeners are registered. Every transition is a CAS on this
+// word, so the common path of a task - pending -> running -> completing ->
+// finished, with no callback and no waiter - takes no lock at all. The lock
+// guards the callback and listener lists; a finisher that sees kHooksBit
+// takes it to run them.
 #pragma once
 
 #include <atomic>
@@ -36,6 +41,7 @@ enum class FutureStatus : std::uint32_t {
   finished = 2,
   cancelled = 3,           // cancelled; the executor has not noticed yet
   cancelled_notified = 4,  // cancelled, and set_running_or_notify_cancel() saw it
+  completing = 5,          // a finisher is writing the outcome (not done yet)
 };
 
 class FutureStateBase;
@@ -89,7 +95,10 @@ class FutureStateBase {
     const FutureStatus s = status();
     return s == FutureStatus::cancelled || s == FutureStatus::cancelled_notified;
   }
-  bool running() const noexcept { return status() == FutureStatus::running; }
+  bool running() const noexcept {
+    const FutureStatus s = status();
+    return s == FutureStatus::running || s == FutureStatus::completing;
+  }
   bool failed() const noexcept { return status() == FutureStatus::finished && error_ != nullptr; }
 
   // wait_done: blocks until done or the deadline; returns done().
@@ -121,18 +130,13 @@ class FutureStateBase {
   virtual ~FutureStateBase() = default;
 
   // finish: moves to `finished` with the outcome written by store_outcome()
-  // (called under the lock, only if not yet done). Returns false if the
-  // future was already done (cancelled, or finished).
+  // (called only by the one finisher that claimed the future). Returns false
+  // if the future was already done, or being finished by someone else.
   template <class StoreOutcome>
   bool finish(StoreOutcome&& store_outcome) {
-    std::vector<std::function<void()>> callbacks;
-    {
-      LockGuard hold(lock_);
-      if (done()) return false;
-      store_outcome();
-      complete_locked(FutureStatus::finished, callbacks);
-    }
-    after_complete(callbacks);
+    if (!claim()) return false;
+    store_outcome();
+    publish_finished();
     return true;
   }
 
@@ -145,14 +149,36 @@ class FutureStateBase {
  private:
   static constexpr std::uint32_t kStatusMask = 0xff;
   static constexpr std::uint32_t kWaitersBit = 0x100;
+  static constexpr std::uint32_t kHooksBit = 0x200;
 
-  void set_status_locked(FutureStatus status) noexcept;
-  void complete_locked(FutureStatus status, std::vector<std::function<void()>>& callbacks);
-  void after_complete(std::vector<std::function<void()>>& callbacks) noexcept;
+  static FutureStatus status_of(std::uint32_t word) noexcept {
+    return static_cast<FutureStatus>(word & kStatusMask);
+  }
+  static bool is_done(std::uint32_t word) noexcept {
+    const FutureStatus s = status_of(word);
+    return s == FutureStatus::finished || s == FutureStatus::cancelled ||
+           s == FutureStatus::cancelled_notified;
+  }
+  static std::uint32_t with_status(std::uint32_t word, FutureStatus status) noexcept {
+    return (word & ~kStatusMask) | static_cast<std::uint32_t>(status);
+  }
+
+  // claim: pending/running -> completing; false if done or being finished.
+  bool claim() noexcept;
+  // publish_finished: completing -> finished, then callbacks and wake-ups.
+  void publish_finished() noexcept;
+  // transition_locked: from -> to (under the lock, where hooks may exist);
+  // false if the status is not `from`. Sets `wake` if sleepers must be woken.
+  bool transition_locked(FutureStatus from, FutureStatus to, bool& wake) noexcept;
+  // take_hooks_locked: notifies the listeners and takes the callbacks.
+  void take_hooks_locked(std::vector<std::function<void()>>& callbacks);
+  void after_complete(bool wake, std::vector<std::function<void()>>& callbacks) noexcept;
+  // add_hook_locked: marks the word as having hooks; false if already done.
+  bool add_hook_locked() noexcept;
 
   std::atomic<std::uint32_t> refs_{1};
   ParkWord word_{static_cast<std::uint32_t>(FutureStatus::pending)};
-  Lock lock_;  // guards callbacks_, listeners_ and every transition
+  Lock lock_;  // guards callbacks_, listeners_, and the transitions that run them
   std::vector<std::function<void()>> callbacks_;
   Listener* listeners_ = nullptr;
 };
