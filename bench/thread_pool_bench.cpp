@@ -1,6 +1,8 @@
 // ThreadPoolExecutor beside the pools C++ code bases use, 2 workers each:
 // a hand-written mutex + condvar + std::packaged_task pool (the common
-// design) and boost::asio::thread_pool with std::promise.
+// design), boost::asio::thread_pool with std::promise,
+// boost::executors::basic_thread_pool with boost::async, and - without
+// futures, as a ceiling - oneTBB's task_group (when libtbb-dev is there).
 //
 //   ./build/bench/bench/concur_bench_thread_pool --benchmark_min_time=0.5
 //
@@ -8,7 +10,12 @@
 //     future, then collect every result. (2) RoundTrip: submit one task and
 //     wait for it, repeated. (3) Map: map over 10^6 ints (concur only;
 //     chunksize 1024).
+#define BOOST_THREAD_VERSION 4
+#define BOOST_THREAD_PROVIDES_EXECUTORS
 #include <benchmark/benchmark.h>
+
+#include <boost/thread/executors/basic_thread_pool.hpp>
+#include <boost/thread/future.hpp>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -22,6 +29,11 @@
 #include <vector>
 
 #include "concur/thread_pool_executor.hpp"
+
+#if CONCUR_HAVE_TBB  // set by bench/CMakeLists.txt when oneTBB is installed
+#include <tbb/global_control.h>
+#include <tbb/task_group.h>
+#endif
 
 namespace {
 
@@ -92,6 +104,18 @@ class AsioPool {
   boost::asio::thread_pool pool_{kWorkers};
 };
 
+// BoostExecutorPool: boost::executors::basic_thread_pool, boost::async.
+class BoostExecutorPool {
+ public:
+  template <class F>
+  boost::future<int> submit(F fn) {
+    return boost::async(pool_, fn);
+  }
+
+ private:
+  boost::executors::basic_thread_pool pool_{kWorkers};
+};
+
 struct ConcurPool {
   concur::ThreadPoolExecutor pool{kWorkers};
   template <class F>
@@ -125,6 +149,26 @@ BENCHMARK_TEMPLATE(BM_SubmitAndCollect, PackagedTaskPool)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(BM_SubmitAndCollect, AsioPool)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(BM_SubmitAndCollect, BoostExecutorPool)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+#if CONCUR_HAVE_TBB
+// TBB's task_group runs the same tasks without futures: the ceiling.
+void BM_SubmitAndCollect_TbbTaskGroupNoFutures(benchmark::State& state) {
+  tbb::global_control workers(tbb::global_control::max_allowed_parallelism, kWorkers);
+  std::vector<int> results(kTasks);
+  for (auto _ : state) {
+    tbb::task_group group;
+    for (int i = 0; i < kTasks; ++i)
+      group.run([&results, i] { results[i] = i; });
+    group.wait();
+    benchmark::DoNotOptimize(results.data());
+  }
+  state.SetItemsProcessed(state.iterations() * kTasks);
+}
+BENCHMARK(BM_SubmitAndCollect_TbbTaskGroupNoFutures)->UseRealTime()->Unit(benchmark::kMillisecond);
+#endif
 
 template <class Pool>
 void BM_RoundTrip(benchmark::State& state) {
@@ -141,6 +185,7 @@ void BM_RoundTrip(benchmark::State& state) {
 BENCHMARK_TEMPLATE(BM_RoundTrip, ConcurPool)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK_TEMPLATE(BM_RoundTrip, PackagedTaskPool)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK_TEMPLATE(BM_RoundTrip, AsioPool)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_TEMPLATE(BM_RoundTrip, BoostExecutorPool)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
 void BM_Map(benchmark::State& state) {
   concur::ThreadPoolExecutor pool(kWorkers);

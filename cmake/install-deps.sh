@@ -7,7 +7,7 @@ goal=${1:-test}
 # Required for every goal: the compiler, CMake, Boost.Thread and Lockfree, and
 # the test and benchmark frameworks (benchmarks also run as smoke tests).
 packages=(g++ make cmake ninja-build libboost-dev libboost-thread-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libconcurrentqueue-dev) # moodycamel's queue: an optional benchmark anchor, header-only
+  libconcurrentqueue-dev libtbb-dev) # optional benchmark anchors: moodycamel's queue, oneTBB
 case "$goal" in
   test | bench) ;;
   ci) packages+=(clang clang-format) ;; # the thread-safety build, the format check
