@@ -158,6 +158,19 @@ TYPED_TEST(ExecutorTest, EXE_09_DestroyingASteppedResultCancelsTheRestAnUnsteppe
   EXPECT_EQ(ran, 2 + 4);
 }
 
+TYPED_TEST(ExecutorTest, EXE_10_TheResultRangeDropsWhatItHasYielded) {
+  auto executor = this->make(1);
+  std::vector<int> xs{1, 2};
+  auto results = executor->map([](int x) { return std::make_shared<int>(x); }, xs);
+  std::weak_ptr<int> first;
+  auto it = results.begin();
+  first = *it;
+  EXPECT_FALSE(first.expired());
+  ++it;  // moved past the first element: the range keeps no copy of it
+  EXPECT_TRUE(first.expired());
+  EXPECT_EQ(**it, 2);
+}
+
 TYPED_TEST(ExecutorTest, EXE_11_ChunksizeBelowOneIsAValueError) {
   auto executor = this->make(1);
   std::vector<int> xs{1, 2};

@@ -6,6 +6,10 @@
 #include <sched.h>
 
 #include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <iterator>
+#include <memory>
 #include <mutex>
 #include <regex>
 #include <set>
@@ -203,6 +207,57 @@ TEST(ThreadPoolExecutorTest, TPE_15_CancelFuturesWithoutWaitCancelsTheQueueAtOnc
     EXPECT_TRUE(f.cancelled());
   release.set();
   running.result(kHangGuard);  // the running one completes
+}
+
+TEST(ThreadPoolExecutorTest, TPE_16_CancelWithoutWaitThenDestructionLetsTheRunningTaskFinish) {
+  std::atomic<bool> finished{false};
+  {
+    ThreadPoolExecutor pool(1);
+    Event started;
+    pool.submit([&] {
+      started.set();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      finished = true;
+    });
+    ASSERT_TRUE(started.wait(kHangGuard));
+    pool.shutdown(false, true);
+  }
+  EXPECT_TRUE(finished);
+}
+
+TEST(ThreadPoolExecutorTest, TPE_17_ADroppedPoolFinishesItsQueuedWorkAndMapResultsStayRight) {
+  std::vector<int> xs{1, 2, 3, 4, 5};
+  std::vector<int> got;
+  {
+    auto pool = std::make_unique<ThreadPoolExecutor>(2);
+    auto results = pool->map([](int x) { return x * 10; }, xs);
+    pool.reset();  // no explicit shutdown: the destructor drains and joins
+    for (int v : results)
+      got.push_back(v);
+  }
+  EXPECT_EQ(got, (std::vector<int>{10, 20, 30, 40, 50}));
+}
+
+// os_threads: the threads of this process, as the kernel counts them.
+std::ptrdiff_t os_threads() {
+  return std::distance(std::filesystem::directory_iterator("/proc/self/task"),
+                       std::filesystem::directory_iterator());
+}
+
+TEST(ThreadPoolExecutorTest, TPE_18_AfterShutdownTheWorkersExitAndAreJoined) {
+  const std::ptrdiff_t before = os_threads();
+  std::atomic<int> alive{0};
+  ThreadPoolExecutor pool(
+      ThreadPoolOptions{.max_workers = 3, .initializer = [&alive] { ++alive; }});
+  Event release;
+  for (int i = 0; i < 3; ++i)
+    pool.submit([&] { release.wait(kHangGuard); });
+  release.set();
+  EXPECT_EQ(os_threads(), before + 3);
+  pool.shutdown(true);  // returns once every worker has exited
+  EXPECT_EQ(alive, 3);
+  EXPECT_EQ(os_threads(), before);  // nothing left behind
+  EXPECT_THROW(pool.submit([] {}), RuntimeError);
 }
 
 TEST(ThreadPoolExecutorTest, TPE_19_ShutdownWaitFromAPoolTaskThrowsInsteadOfDeadlocking) {
