@@ -45,6 +45,7 @@
 #include "concur/detail/deadline.hpp"
 #include "concur/detail/future_state.hpp"
 #include "concur/detail/parking.hpp"
+#include "concur/detail/pull_iterator.hpp"
 #include "concur/errors.hpp"
 
 namespace concur {
@@ -381,26 +382,7 @@ class AsCompleted {
   AsCompleted(const AsCompleted&) = delete;
   AsCompleted& operator=(const AsCompleted&) = delete;
 
-  class iterator {
-   public:
-    using value_type = Future<T>;
-    using difference_type = std::ptrdiff_t;
-    using reference = const Future<T>&;
-    iterator() = default;
-    reference operator*() const { return owner_->current(); }
-    iterator& operator++() {
-      owner_->advance();
-      return *this;
-    }
-    void operator++(int) { ++*this; }
-    friend bool operator==(const iterator& it, std::default_sentinel_t) { return it.at_end(); }
-
-   private:
-    friend class AsCompleted;
-    explicit iterator(AsCompleted* owner) : owner_(owner) {}
-    bool at_end() const noexcept { return owner_ == nullptr || owner_->at_end(); }
-    AsCompleted* owner_ = nullptr;
-  };
+  using iterator = detail::PullIterator<AsCompleted, Future<T>>;
 
   iterator begin() {
     advance();
@@ -409,7 +391,7 @@ class AsCompleted {
   std::default_sentinel_t end() const noexcept { return {}; }
 
  private:
-  friend class iterator;
+  friend iterator;
   bool at_end() const noexcept { return finished_; }
   const Future<T>& current() const noexcept { return current_; }
   void advance() {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "concur/detail/deadline.hpp"
+#include "concur/detail/pull_iterator.hpp"
 #include "concur/errors.hpp"
 #include "concur/future.hpp"
 
@@ -44,26 +45,7 @@ class MapResult {
     if (stepped_) cancel_rest();
   }
 
-  class iterator {
-   public:
-    using value_type = R;
-    using difference_type = std::ptrdiff_t;
-    using reference = const R&;
-    iterator() = default;
-    reference operator*() const { return owner_->current(); }
-    iterator& operator++() {
-      owner_->advance();
-      return *this;
-    }
-    void operator++(int) { ++*this; }
-    friend bool operator==(const iterator& it, std::default_sentinel_t) { return it.at_end(); }
-
-   private:
-    friend class MapResult;
-    explicit iterator(MapResult* owner) : owner_(owner) {}
-    bool at_end() const { return owner_ == nullptr || owner_->done_; }
-    MapResult* owner_ = nullptr;
-  };
+  using iterator = detail::PullIterator<MapResult, R>;
 
   iterator begin() {
     advance();
@@ -72,8 +54,9 @@ class MapResult {
   std::default_sentinel_t end() const noexcept { return {}; }
 
  private:
-  friend class iterator;
+  friend iterator;
 
+  bool at_end() const noexcept { return done_; }
   const R& current() const { return chunks_[chunk_].result()[item_]; }
 
   void advance() {
