@@ -31,6 +31,23 @@ auto submit_task(E& executor, F&& fn, Args&&... args) {
   return future;
 }
 
+// for_each_zipped (and zip_loop, its loop): visit(elements...) at each
+// position of the ranges in
+// step, stopping at the end of the shortest one (Python's zip()).
+template <class Visit, class Iterators, class Ends, std::size_t... I>
+void zip_loop(Visit& visit, Iterators iterators, Ends ends, std::index_sequence<I...>) {
+  while (((std::get<I>(iterators) != std::get<I>(ends)) && ...)) {
+    visit(*std::get<I>(iterators)...);
+    (++std::get<I>(iterators), ...);
+  }
+}
+
+template <class Visit, class... Ranges>
+void for_each_zipped(Visit&& visit, Ranges&&... ranges) {
+  zip_loop(visit, std::make_tuple(std::ranges::begin(ranges)...),
+           std::make_tuple(std::ranges::end(ranges)...), std::index_sequence_for<Ranges...>());
+}
+
 // map_ranges: fn over the zipped ranges, in chunks of options.chunksize
 // items, every chunk submitted before it returns.
 template <class E, class F, class... Ranges>
@@ -48,28 +65,20 @@ auto map_ranges(E& executor, F fn, const MapOptions& options, Ranges&&... ranges
         [fn](std::vector<Args>& items) {
           std::vector<R> out;
           out.reserve(items.size());
-          for (auto& item : items)
+          for (auto& item : items) {
             out.push_back(std::apply(fn, item));
+          }
           return out;
         },
         std::move(chunk)));
     chunk.clear();
   };
-  auto iterators = std::make_tuple(std::ranges::begin(ranges)...);
-  auto ends = std::make_tuple(std::ranges::end(ranges)...);
-  for (;;) {
-    const bool exhausted = [&]<std::size_t... I>(std::index_sequence<I...>) {
-      return ((std::get<I>(iterators) == std::get<I>(ends)) || ...);
-    }
-    (std::index_sequence_for<Ranges...>());
-    if (exhausted) break;
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-      chunk.emplace_back(*std::get<I>(iterators)...);
-      (++std::get<I>(iterators), ...);
-    }
-    (std::index_sequence_for<Ranges...>());
-    if (chunk.size() == options.chunksize) submit_chunk();
-  }
+  for_each_zipped(
+      [&](auto&&... items) {
+        chunk.emplace_back(std::forward<decltype(items)>(items)...);
+        if (chunk.size() == options.chunksize) submit_chunk();
+      },
+      ranges...);
   if (!chunk.empty()) submit_chunk();
   return MapResult<R>(std::move(chunks), deadline);
 }
