@@ -32,8 +32,8 @@ auto submit_task(E& executor, F&& fn, Args&&... args) {
 }
 
 // for_each_zipped (and zip_loop, its loop): visit(elements...) at each
-// position of the ranges in
-// step, stopping at the end of the shortest one (Python's zip()).
+// position of the ranges in step, stopping at the end of the shortest one
+// (Python's zip()).
 template <class Visit, class Iterators, class Ends, std::size_t... I>
 void zip_loop(Visit& visit, Iterators iterators, Ends ends, std::index_sequence<I...>) {
   while (((std::get<I>(iterators) != std::get<I>(ends)) && ...)) {
