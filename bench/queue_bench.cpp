@@ -115,10 +115,11 @@ struct BoostSyncBoundedQueue {
   boost::concurrent::sync_bounded_queue<T> queue;
 };
 
-// BoostLockfreeQueue: lock-free, so it cannot block: both sides spin.
-template <class T>
-struct BoostLockfreeQueue {
-  explicit BoostLockfreeQueue(std::size_t capacity) : queue(capacity == 0 ? 1024 : 0) {}
+// SpinningLockfree: a boost::lockfree::queue cannot block, so both sides spin.
+template <class T, class Queue>
+struct SpinningLockfree {
+  template <class... QueueArgs>
+  explicit SpinningLockfree(QueueArgs... args) : queue(args...) {}
   void push(const T& item) {
     while (!queue.push(item))
       concur::detail::cpu_relax();
@@ -129,23 +130,21 @@ struct BoostLockfreeQueue {
       concur::detail::cpu_relax();
     return item;
   }
-  boost::lockfree::queue<T> queue;
+  Queue queue;
 };
 
+// Unbounded: grows as needed (1024 nodes preallocated).
 template <class T>
-struct BoostLockfreeBoundedQueue {
+struct BoostLockfreeQueue : SpinningLockfree<T, boost::lockfree::queue<T>> {
+  explicit BoostLockfreeQueue(std::size_t)
+      : SpinningLockfree<T, boost::lockfree::queue<T>>(std::size_t{1024}) {}
+};
+
+// Bounded: a fixed ring of 64.
+template <class T>
+struct BoostLockfreeBoundedQueue
+    : SpinningLockfree<T, boost::lockfree::queue<T, boost::lockfree::capacity<64>>> {
   explicit BoostLockfreeBoundedQueue(std::size_t) {}
-  void push(const T& item) {
-    while (!queue.push(item))
-      concur::detail::cpu_relax();
-  }
-  T pop() {
-    T item;
-    while (!queue.pop(item))
-      concur::detail::cpu_relax();
-    return item;
-  }
-  boost::lockfree::queue<T, boost::lockfree::capacity<64>> queue;
 };
 
 #if CONCUR_HAVE_MOODYCAMEL
