@@ -4,9 +4,15 @@
 #   benchmark    - every performance claim (libbenchmark-dev)
 #   Boost.Thread - the thread pool's workers (boost::thread: stack size), and
 #                  anchors the primitives are measured against (libboost-thread-dev)
+#   cereal       - header-only serialisation behind concur::Serializable, for
+#                  what crosses into a worker process (libcereal-dev)
 set(THREADS_PREFER_PTHREAD_FLAG ON)
 find_package(Threads REQUIRED)
 find_package(Boost 1.74 REQUIRED COMPONENTS thread)
+find_path(CONCUR_CEREAL_INCLUDE_DIR cereal/cereal.hpp)
+if(NOT CONCUR_CEREAL_INCLUDE_DIR)
+  message(FATAL_ERROR "concur needs cereal's headers (Debian: apt-get install libcereal-dev)")
+endif()
 if(CONCUR_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()

@@ -4,9 +4,10 @@
 set -euo pipefail
 goal=${1:-test}
 
-# Required for every goal: the compiler, CMake, Boost.Thread and Lockfree, and
-# the test and benchmark frameworks (benchmarks also run as smoke tests).
-packages=(g++ make cmake ninja-build libboost-dev libboost-thread-dev libgtest-dev libgmock-dev libbenchmark-dev
+# Required for every goal: the compiler, CMake, Boost.Thread and Lockfree,
+# cereal (the process pool's serialisation), and the test and benchmark
+# frameworks (benchmarks also run as smoke tests).
+packages=(g++ make cmake ninja-build libboost-dev libboost-thread-dev libcereal-dev libgtest-dev libgmock-dev libbenchmark-dev
   libconcurrentqueue-dev libtbb-dev) # optional benchmark anchors: moodycamel's queue, oneTBB
 case "$goal" in
   test | bench) ;;

@@ -8,6 +8,8 @@
 #include "concur/executor.hpp"
 #include "concur/future.hpp"
 #include "concur/lock.hpp"
+#include "concur/process_pool_executor.hpp"
 #include "concur/queue.hpp"
 #include "concur/semaphore.hpp"
+#include "concur/serialize.hpp"
 #include "concur/thread_pool_executor.hpp"

@@ -48,6 +48,21 @@ void for_each_zipped(Visit&& visit, Ranges&&... ranges) {
            std::make_tuple(std::ranges::end(ranges)...), std::index_sequence_for<Ranges...>());
 }
 
+// MapChunk: one task of a map(): fn over a batch of argument tuples. A
+// named type (not a lambda) so a process pool can ship the fn inside it.
+template <class F, class R, class Args>
+struct MapChunk {
+  F fn;
+  std::vector<R> operator()(std::vector<Args>& items) const {
+    std::vector<R> out;
+    out.reserve(items.size());
+    for (auto& item : items) {
+      out.push_back(std::apply(fn, item));
+    }
+    return out;
+  }
+};
+
 // map_ranges: fn over the zipped ranges, in chunks of options.chunksize
 // items, every chunk submitted before it returns.
 template <class E, class F, class... Ranges>
@@ -61,16 +76,7 @@ auto map_ranges(E& executor, F fn, const MapOptions& options, Ranges&&... ranges
   std::vector<Future<std::vector<R>>> chunks;
   std::vector<Args> chunk;
   auto submit_chunk = [&] {
-    chunks.push_back(executor.submit(
-        [fn](std::vector<Args>& items) {
-          std::vector<R> out;
-          out.reserve(items.size());
-          for (auto& item : items) {
-            out.push_back(std::apply(fn, item));
-          }
-          return out;
-        },
-        std::move(chunk)));
+    chunks.push_back(executor.submit(MapChunk<F, R, Args>{fn}, std::move(chunk)));
     chunk.clear();
   };
   for_each_zipped(

@@ -1,0 +1,127 @@
+// concur/detail/byte_archive.hpp - cereal archives over a byte buffer, with
+// every read bounds-checked. Not API; see concur/serialize.hpp.
+//
+// cereal's own binary archives go through std::iostream, which costs more
+// than the copy itself for small values, and trust the sizes they read. These
+// two append to a std::string and read from a span; a length prefix larger
+// than the bytes left is rejected before anything is allocated, so hostile
+// input cannot make the reader allocate gigabytes.
+#pragma once
+
+#include <cereal/cereal.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include "concur/errors.hpp"
+
+namespace concur::detail {
+
+// ByteWriter: appends raw bytes.
+class ByteWriter {
+ public:
+  explicit ByteWriter(std::string& out) noexcept : out_(&out) {}
+  void write(const void* data, std::size_t size) {
+    out_->append(static_cast<const char*>(data), size);
+  }
+  std::string& buffer() noexcept { return *out_; }
+
+ private:
+  std::string* out_;
+};
+
+// ByteReader: consumes raw bytes; throws ValueError past the end.
+class ByteReader {
+ public:
+  explicit ByteReader(std::string_view in) noexcept : in_(in) {}
+  void read(void* data, std::size_t size) {
+    require(size);
+    std::memcpy(data, in_.data() + at_, size);
+    at_ += size;
+  }
+  std::string_view take(std::size_t size) {
+    require(size);
+    std::string_view bytes = in_.substr(at_, size);
+    at_ += size;
+    return bytes;
+  }
+  std::size_t remaining() const noexcept { return in_.size() - at_; }
+  void require(std::size_t size) const {
+    if (size > remaining()) throw_truncated(size);
+  }
+
+ private:
+  [[noreturn]] void throw_truncated(std::size_t size) const {
+    throw ValueError("concur::deserialize: truncated input: needed " + std::to_string(size) +
+                     " bytes, " + std::to_string(remaining()) + " left");
+  }
+
+  std::string_view in_;
+  std::size_t at_ = 0;
+};
+
+class OutputArchive : public cereal::OutputArchive<OutputArchive, cereal::AllowEmptyClassElision>,
+                      public ByteWriter {
+ public:
+  explicit OutputArchive(std::string& out)
+      : cereal::OutputArchive<OutputArchive, cereal::AllowEmptyClassElision>(this),
+        ByteWriter(out) {}
+  void saveBinary(const void* data, std::size_t size) { write(data, size); }
+};
+
+class InputArchive : public cereal::InputArchive<InputArchive, cereal::AllowEmptyClassElision>,
+                     public ByteReader {
+ public:
+  explicit InputArchive(std::string_view in)
+      : cereal::InputArchive<InputArchive, cereal::AllowEmptyClassElision>(this), ByteReader(in) {}
+  void loadBinary(void* data, std::size_t size) { read(data, size); }
+};
+
+// The archives' primitives, as cereal's binary archive defines its own.
+template <class T>
+requires std::is_arithmetic_v<T>
+void CEREAL_SAVE_FUNCTION_NAME(OutputArchive& ar, const T& value) {
+  ar.saveBinary(&value, sizeof value);
+}
+template <class T>
+requires std::is_arithmetic_v<T>
+void CEREAL_LOAD_FUNCTION_NAME(InputArchive& ar, T& value) {
+  ar.loadBinary(&value, sizeof value);
+}
+template <class Archive, class T>
+requires std::is_same_v<Archive, OutputArchive> || std::is_same_v<Archive, InputArchive>
+void CEREAL_SERIALIZE_FUNCTION_NAME(Archive& ar, cereal::NameValuePair<T>& pair) {
+  ar(pair.value);
+}
+template <class T>
+void CEREAL_SAVE_FUNCTION_NAME(OutputArchive& ar, const cereal::SizeTag<T>& tag) {
+  const std::uint64_t size = tag.size;
+  ar.saveBinary(&size, sizeof size);
+}
+// A container's length: every element takes at least one byte, so a length
+// beyond the bytes left is corrupt (and must not reach resize()).
+template <class T>
+void CEREAL_LOAD_FUNCTION_NAME(InputArchive& ar, cereal::SizeTag<T>& tag) {
+  std::uint64_t size = 0;
+  ar.loadBinary(&size, sizeof size);
+  if (size > ar.remaining()) {
+    throw ValueError("concur::deserialize: corrupt input: a length of " + std::to_string(size) +
+                     " with " + std::to_string(ar.remaining()) + " bytes left");
+  }
+  tag.size = static_cast<std::remove_reference_t<T>>(size);
+}
+template <class T>
+void CEREAL_SAVE_FUNCTION_NAME(OutputArchive& ar, const cereal::BinaryData<T>& data) {
+  ar.saveBinary(data.data, static_cast<std::size_t>(data.size));
+}
+template <class T>
+void CEREAL_LOAD_FUNCTION_NAME(InputArchive& ar, cereal::BinaryData<T>& data) {
+  ar.loadBinary(data.data, static_cast<std::size_t>(data.size));
+}
+
+}  // namespace concur::detail
+
+CEREAL_SETUP_ARCHIVE_TRAITS(concur::detail::InputArchive, concur::detail::OutputArchive)

@@ -1,0 +1,419 @@
+#include "launcher.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "pidfd.hpp"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "concur/errors.hpp"
+#include "worker.hpp"
+
+extern char** environ;
+
+namespace concur::detail {
+namespace {
+
+[[noreturn]] void throw_broken(const std::string& what, int error) {
+  throw BrokenProcessPool("cannot start a worker process: " + what + ": " + std::strerror(error));
+}
+
+// channel_pair: a close-on-exec socketpair for a worker.
+void channel_pair(UniqueFd& ours, UniqueFd& theirs) {
+  int fds[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+    throw_broken("socketpair", errno);
+  }
+  ours.reset(fds[0]);
+  theirs.reset(fds[1]);
+}
+
+ExitStatus wait_pidfd(int pidfd) {
+  siginfo_t info{};
+  while (::waitid(P_PIDFD, static_cast<id_t>(pidfd), &info, WEXITED) != 0) {
+    if (errno == EINTR) continue;
+    // ECHILD: someone else reaped it (a waitpid(-1) loop or SIGCHLD ignored).
+    return ExitStatus{CLD_EXITED, -1};
+  }
+  return ExitStatus{info.si_code, info.si_status};
+}
+
+int count_threads() {
+  DIR* dir = ::opendir("/proc/self/task");
+  if (dir == nullptr) return -1;
+  int threads = 0;
+  while (dirent* entry = ::readdir(dir)) {
+    if (entry->d_name[0] != '.') ++threads;
+  }
+  ::closedir(dir);
+  return threads;
+}
+
+// The threads a sanitizer runtime runs beside the program's: ThreadSanitizer
+// has a background thread and makes fork() safe around it.
+#if defined(__SANITIZE_THREAD__)
+constexpr int kRuntimeThreads = 1;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+constexpr int kRuntimeThreads = 1;
+#else
+constexpr int kRuntimeThreads = 0;
+#endif
+#else
+constexpr int kRuntimeThreads = 0;
+#endif
+
+// --- spawn ---------------------------------------------------------------------
+
+class SpawnLauncher final : public Launcher {
+ public:
+  WorkerProcess start() override {
+    WorkerProcess worker;
+    UniqueFd child_end;
+    channel_pair(worker.channel, child_end);
+    // dup2(fd, fd) would keep close-on-exec set: make sure they differ.
+    if (child_end.get() == kWorkerChannelFd) {
+      child_end.reset(::fcntl(child_end.get(), F_DUPFD_CLOEXEC, kWorkerChannelFd + 1));
+      if (!child_end) throw_broken("fcntl", errno);
+    }
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, child_end.get(), kWorkerChannelFd);
+    // Exactly its own channel: whatever the host leaked without
+    // close-on-exec is closed too.
+    posix_spawn_file_actions_addclosefrom_np(&actions, kWorkerChannelFd + 1);
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    sigset_t none;
+    sigemptyset(&none);
+    posix_spawnattr_setsigmask(&attributes, &none);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
+
+    const std::string role = std::string(kWorkerEnv) + "=" + std::to_string(kWorkerChannelFd) +
+                             ":" + std::to_string(::getpid());
+    std::vector<char*> env;
+    const std::string prefix = std::string(kWorkerEnv) + "=";
+    for (char** e = environ; *e != nullptr; ++e) {
+      if (std::strncmp(*e, prefix.c_str(), prefix.size()) != 0) env.push_back(*e);
+    }
+    env.push_back(const_cast<char*>(role.c_str()));
+    env.push_back(nullptr);
+    const char* argv0 = program_argv0() != nullptr ? program_argv0() : "concur-worker";
+    char* argv[] = {const_cast<char*>(argv0), nullptr};
+
+    pid_t pid = -1;
+    const int error =
+        ::posix_spawn(&pid, "/proc/self/exe", &actions, &attributes, argv, env.data());
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attributes);
+    if (error != 0) throw_broken("posix_spawn(/proc/self/exe)", error);
+    worker.pid = pid;
+    // Race-free: the child cannot be reaped (and its pid reused) before we
+    // wait for it ourselves.
+    worker.pidfd.reset(open_pidfd(pid));
+    if (!worker.pidfd) {
+      const int open_error = errno;
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+      throw_broken("pidfd_open", open_error);
+    }
+    return worker;
+  }
+
+  ExitStatus reap(WorkerProcess& worker) override { return wait_pidfd(worker.pidfd.get()); }
+};
+
+// --- fork server -----------------------------------------------------------------
+//
+// The server is forked while the program is single-threaded and stays so.
+// Protocol on its SOCK_SEQPACKET control socket:
+//   us -> server: Request{spawn} with the worker's socket end (SCM_RIGHTS)
+//   server -> us: Reply{spawned, pid} with a pidfd of the worker
+//   server -> us: Reply{exited, pid, code, status} when a worker ends
+// The server reaps its children (they are its, not ours) and exits, killing
+// any left, when our end of the control socket closes.
+
+struct Request {
+  int op = 0;
+};
+struct Reply {
+  enum Op : int { spawned = 1, exited = 2, failed = 3 };
+  int op = 0;
+  pid_t pid = -1;
+  int code = 0;
+  int status = 0;
+};
+
+bool send_with_fd(int socket, const void* data, std::size_t size, int fd) {
+  iovec io{const_cast<void*>(data), size};
+  msghdr message{};
+  message.msg_iov = &io;
+  message.msg_iovlen = 1;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  if (fd >= 0) {
+    message.msg_control = control;
+    message.msg_controllen = sizeof control;
+    cmsghdr* header = CMSG_FIRSTHDR(&message);
+    header->cmsg_level = SOL_SOCKET;
+    header->cmsg_type = SCM_RIGHTS;
+    header->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(header), &fd, sizeof fd);
+  }
+  ssize_t n;
+  do {
+    n = ::sendmsg(socket, &message, MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  return n == static_cast<ssize_t>(size);
+}
+
+// receive_with_fd: one message and the descriptor it carries (or -1);
+// returns the bytes read, 0 at end of file, -1 on error.
+ssize_t receive_with_fd(int socket, void* data, std::size_t size, int& fd) {
+  fd = -1;
+  iovec io{data, size};
+  msghdr message{};
+  message.msg_iov = &io;
+  message.msg_iovlen = 1;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  message.msg_control = control;
+  message.msg_controllen = sizeof control;
+  ssize_t n;
+  do {
+    n = ::recvmsg(socket, &message, MSG_CMSG_CLOEXEC);
+  } while (n < 0 && errno == EINTR);
+  for (cmsghdr* header = CMSG_FIRSTHDR(&message); header != nullptr;
+       header = CMSG_NXTHDR(&message, header)) {
+    if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_RIGHTS) {
+      std::memcpy(&fd, CMSG_DATA(header), sizeof fd);
+    }
+  }
+  return n;
+}
+
+// The server's loop (in the forked server process; single-threaded).
+[[noreturn]] void serve_forks(int control) {
+  const pid_t server = ::getpid();
+  struct Child {
+    pid_t pid;
+    int pidfd;
+  };
+  std::vector<Child> children;
+  for (;;) {
+    std::vector<pollfd> watched{{control, POLLIN, 0}};
+    for (const Child& child : children)
+      watched.push_back({child.pidfd, POLLIN, 0});
+    if (::poll(watched.data(), watched.size(), -1) < 0) {
+      if (errno == EINTR) continue;
+      std::_Exit(1);
+    }
+    for (std::size_t i = watched.size() - 1; i >= 1; --i) {
+      if (watched[i].revents == 0) continue;
+      Child child = children[i - 1];
+      siginfo_t info{};
+      while (::waitid(P_PIDFD, static_cast<id_t>(child.pidfd), &info, WEXITED) != 0 &&
+             errno == EINTR) {
+      }
+      Reply reply{Reply::exited, child.pid, info.si_code, info.si_status};
+      send_with_fd(control, &reply, sizeof reply, -1);
+      ::close(child.pidfd);
+      children.erase(children.begin() + static_cast<std::ptrdiff_t>(i - 1));
+    }
+    if (watched[0].revents == 0) continue;
+    Request request;
+    int channel = -1;
+    const ssize_t n = receive_with_fd(control, &request, sizeof request, channel);
+    if (n <= 0) {
+      // The pool is gone: so are its workers.
+      for (const Child& child : children) {
+        signal_pidfd(child.pidfd, SIGKILL);
+        siginfo_t info{};
+        ::waitid(P_PIDFD, static_cast<id_t>(child.pidfd), &info, WEXITED);
+      }
+      std::_Exit(0);
+    }
+    if (channel < 0) continue;
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      // The worker: keep stdio and the channel, nothing else.
+      if (channel != kWorkerChannelFd) {
+        ::dup2(channel, kWorkerChannelFd);
+      } else {
+        ::fcntl(channel, F_SETFD, 0);
+      }
+      ::close_range(kWorkerChannelFd + 1, ~0U, 0);
+      die_with_parent(server);
+      run_worker(kWorkerChannelFd);
+    }
+    ::close(channel);
+    if (pid < 0) {
+      Reply reply{Reply::failed, -1, 0, errno};
+      send_with_fd(control, &reply, sizeof reply, -1);
+      continue;
+    }
+    const int pidfd = open_pidfd(pid);
+    Reply reply{Reply::spawned, pid, 0, 0};
+    send_with_fd(control, &reply, sizeof reply, pidfd);
+    children.push_back({pid, pidfd});
+  }
+}
+
+// ForkServer: one per process, shared by every fork pool alive, so a second
+// pool made after the first one's threads exist still has a server.
+class ForkServer {
+ public:
+  ForkServer() {
+    const int threads = count_threads();
+    if (threads != 1 + kRuntimeThreads) {
+      throw RuntimeError(
+          "ProcessPoolExecutor: StartMethod::fork needs a single-threaded process to fork its "
+          "fork server from, and this one has " +
+          std::to_string(threads) +
+          " threads. Call concur::init(argc, argv) first thing in main() to use "
+          "StartMethod::spawn, which is safe at any time, or create the pool before starting "
+          "threads.");
+    }
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0) {
+      throw_broken("socketpair", errno);
+    }
+    control_.reset(fds[0]);
+    UniqueFd server_end(fds[1]);
+    const pid_t pid = ::fork();
+    if (pid < 0) throw_broken("fork", errno);
+    if (pid == 0) {
+      int control = server_end.get();
+      if (control != kWorkerChannelFd) {
+        ::dup2(control, kWorkerChannelFd);
+        control = kWorkerChannelFd;
+      }
+      ::fcntl(control, F_SETFD, FD_CLOEXEC);
+      ::close_range(kWorkerChannelFd + 1, ~0U, 0);
+      serve_forks(control);
+    }
+    server_pid_ = pid;
+    server_pidfd_.reset(open_pidfd(pid));
+  }
+
+  ~ForkServer() {
+    control_.reset();  // the server sees end of file and exits
+    if (server_pidfd_) {
+      wait_pidfd(server_pidfd_.get());
+    } else {
+      ::waitpid(server_pid_, nullptr, 0);
+    }
+  }
+
+  WorkerProcess start() {
+    std::lock_guard<std::mutex> hold(mutex_);
+    WorkerProcess worker;
+    UniqueFd child_end;
+    channel_pair(worker.channel, child_end);
+    Request request{1};
+    if (!send_with_fd(control_.get(), &request, sizeof request, child_end.get())) {
+      throw_broken("the fork server is gone", errno);
+    }
+    child_end.reset();
+    for (;;) {
+      int pidfd = -1;
+      const Reply reply = receive(pidfd);
+      if (reply.op == Reply::spawned) {
+        worker.pid = reply.pid;
+        worker.pidfd.reset(pidfd);
+        if (!worker.pidfd) throw_broken("pidfd_open", EBADF);
+        return worker;
+      }
+      if (reply.op == Reply::failed) throw_broken("fork", reply.status);
+      if (pidfd >= 0) ::close(pidfd);
+      exits_[reply.pid] = ExitStatus{reply.code, reply.status};
+    }
+  }
+
+  ExitStatus reap(WorkerProcess& worker) {
+    std::lock_guard<std::mutex> hold(mutex_);
+    for (;;) {
+      if (auto found = exits_.find(worker.pid); found != exits_.end()) {
+        const ExitStatus status = found->second;
+        exits_.erase(found);
+        return status;
+      }
+      int pidfd = -1;
+      const Reply reply = receive(pidfd);
+      if (pidfd >= 0) ::close(pidfd);
+      if (reply.op == Reply::exited) exits_[reply.pid] = ExitStatus{reply.code, reply.status};
+    }
+  }
+
+ private:
+  Reply receive(int& pidfd) {
+    Reply reply;
+    const ssize_t n = receive_with_fd(control_.get(), &reply, sizeof reply, pidfd);
+    if (n != static_cast<ssize_t>(sizeof reply)) {
+      throw BrokenProcessPool("the pool's fork server process died");
+    }
+    return reply;
+  }
+
+  std::mutex mutex_;  // one request or wait at a time; guards exits_
+  UniqueFd control_;
+  pid_t server_pid_ = -1;
+  UniqueFd server_pidfd_;
+  std::unordered_map<pid_t, ExitStatus> exits_;
+};
+
+class ForkServerLauncher final : public Launcher {
+ public:
+  ForkServerLauncher() {
+    static std::mutex mutex;
+    static std::weak_ptr<ForkServer> current;
+    std::lock_guard<std::mutex> hold(mutex);
+    server_ = current.lock();
+    if (!server_) {
+      server_ = std::make_shared<ForkServer>();
+      current = server_;
+    }
+  }
+  WorkerProcess start() override { return server_->start(); }
+  ExitStatus reap(WorkerProcess& worker) override { return server_->reap(worker); }
+
+ private:
+  std::shared_ptr<ForkServer> server_;
+};
+
+}  // namespace
+
+std::string ExitStatus::describe() const {
+  if (code == CLD_EXITED) {
+    if (status < 0) return "ended (its exit status was collected by someone else)";
+    return "exited with status " + std::to_string(status);
+  }
+  const char* name = ::sigabbrev_np(status);
+  std::string text = "was killed by signal " + std::to_string(status);
+  if (name != nullptr) text += " (SIG" + std::string(name) + ")";
+  if (code == CLD_DUMPED) text += ", core dumped";
+  return text;
+}
+
+std::unique_ptr<Launcher> make_spawn_launcher() {
+  return std::make_unique<SpawnLauncher>();
+}
+
+std::unique_ptr<Launcher> make_fork_server_launcher() {
+  return std::make_unique<ForkServerLauncher>();
+}
+
+}  // namespace concur::detail

@@ -1,0 +1,49 @@
+// Launchers: how worker processes come to be (spawn or fork server), and how
+// their exit status is collected. Used only from the pool's manager thread
+// (and the constructor, before that thread exists).
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "unique_fd.hpp"
+
+namespace concur::detail {
+
+struct WorkerProcess {
+  pid_t pid = -1;
+  UniqueFd pidfd;    // readable once the process has ended
+  UniqueFd channel;  // our end of the worker's socket
+};
+
+// ExitStatus: how a process ended, as waitid() reports it.
+struct ExitStatus {
+  int code = 0;    // CLD_EXITED, CLD_KILLED or CLD_DUMPED
+  int status = 0;  // the exit status or the signal number
+  // describe: "exited with status 3", "was killed by signal 9 (SIGKILL)".
+  std::string describe() const;
+};
+
+class Launcher {
+ public:
+  virtual ~Launcher() = default;
+  // start: a new worker. Throws BrokenProcessPool if none can be made.
+  virtual WorkerProcess start() = 0;
+  // reap: waits for a worker whose pidfd is readable (or that was killed)
+  // and collects its exit status; after it the process is gone.
+  virtual ExitStatus reap(WorkerProcess& worker) = 0;
+};
+
+// SpawnLauncher: posix_spawn of /proc/self/exe; the child finds its channel
+// at kWorkerChannelFd and its role in the environment (concur::init).
+std::unique_ptr<Launcher> make_spawn_launcher();
+
+// ForkServerLauncher: forks a server now, which must be while the process
+// is single-threaded (throws RuntimeError otherwise); workers are forked
+// from that server.
+std::unique_ptr<Launcher> make_fork_server_launcher();
+
+}  // namespace concur::detail

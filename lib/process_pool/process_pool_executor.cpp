@@ -1,0 +1,619 @@
+// ProcessPoolExecutor: submitters queue encoded calls; one manager thread
+// per pool starts the workers, hands each at most two calls (the one it runs
+// and the next, so it never waits for us), reads outcomes, and watches every
+// worker's pidfd and deadline in one epoll loop.
+#include "concur/process_pool_executor.hpp"
+
+#include <sched.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "pidfd.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "concur/detail/deadline.hpp"
+#include "launcher.hpp"
+#include "unique_fd.hpp"
+#include "wire.hpp"
+#include "worker.hpp"
+
+namespace concur {
+namespace {
+
+using detail::Clock;
+using detail::RemoteJob;
+using detail::UniqueFd;
+namespace wire = detail::wire;
+
+constexpr const char* kShutdownMessage = "cannot schedule new futures after shutdown";
+constexpr const char* kAbruptMessage =
+    "A process in the process pool was terminated abruptly while the future was running or "
+    "pending: worker ";
+
+// How many calls a worker holds at most: the running one and the next.
+constexpr std::size_t kCallsPerWorker = 2;
+// Workers in a row that may die while starting before the pool gives up.
+constexpr int kMaxStartupFailures = 3;
+
+std::size_t default_max_workers() {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (sched_getaffinity(0, sizeof allowed, &allowed) == 0 && CPU_COUNT(&allowed) > 0) {
+    return static_cast<std::size_t>(CPU_COUNT(&allowed));
+  }
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+std::size_t checked_max_workers(const std::optional<std::ptrdiff_t>& requested) {
+  if (!requested) return default_max_workers();
+  if (*requested < 1) throw ValueError("max_workers must be greater than 0");
+  return static_cast<std::size_t>(*requested);
+}
+
+std::size_t checked_max_tasks(const std::optional<std::ptrdiff_t>& requested) {
+  if (!requested) return 0;
+  if (*requested < 1) throw ValueError("max_tasks_per_child must be >= 1");
+  return static_cast<std::size_t>(*requested);
+}
+
+StartMethod chosen_start_method(const std::optional<StartMethod>& requested) {
+  if (requested) return *requested;
+  return detail::init_was_called() ? StartMethod::spawn : StartMethod::fork;
+}
+
+void fail(RemoteJob& job, std::exception_ptr error) noexcept {
+  try {
+    job.state->set_exception(std::move(error));
+  } catch (...) {
+    // Already done (cancelled before it was sent): nothing to report.
+  }
+}
+
+template <class E>
+void fail(RemoteJob& job, const std::string& message) noexcept {
+  fail(job, std::make_exception_ptr(E(message)));
+}
+
+// Epoll tags: the low bits of epoll_event.data.u64; the rest is a worker id.
+constexpr std::uint64_t kChannelTag = 0;
+constexpr std::uint64_t kPidfdTag = 1;
+constexpr std::uint64_t kWakeTag = 3;
+
+}  // namespace
+
+class ProcessPoolExecutor::Impl {
+ public:
+  explicit Impl(ProcessPoolOptions options)
+      : max_workers_(checked_max_workers(options.max_workers)),
+        max_tasks_(checked_max_tasks(options.max_tasks_per_child)),
+        method_(chosen_start_method(options.start_method)),
+        initializer_(options.initializer) {
+    detail::refuse_pools_in_unhooked_worker();
+    if (method_ == StartMethod::spawn && !detail::init_was_called()) {
+      throw RuntimeError(
+          "ProcessPoolExecutor: StartMethod::spawn needs concur::init(argc, argv) to be called "
+          "first thing in main(), where a spawned worker takes over");
+    }
+    if (initializer_ != nullptr) {
+      initializer_address_ = detail::locate_code(reinterpret_cast<std::uintptr_t>(initializer_));
+    }
+    // The fork server must be forked now, before this pool has any thread.
+    launcher_ = method_ == StartMethod::fork ? detail::make_fork_server_launcher()
+                                             : detail::make_spawn_launcher();
+    wake_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
+    if (!wake_ || !epoll_) throw RuntimeError("ProcessPoolExecutor: cannot create its event loop");
+    watch(wake_.get(), EPOLLIN, kWakeTag);
+  }
+
+  ~Impl() {
+    shutdown(true, false);
+    if (manager_.joinable()) {
+      if (manager_.get_id() == std::this_thread::get_id()) {
+        manager_.detach();  // destroyed by a done-callback: the loop has ended
+      } else {
+        manager_.join();
+      }
+    }
+  }
+
+  void post(RemoteJob job) {
+    {
+      std::lock_guard<std::mutex> hold(mutex_);
+      if (broken_) throw BrokenProcessPool(*broken_);
+      if (shut_down_) throw RuntimeError(kShutdownMessage);
+      pending_.push_back(std::move(job));
+      if (!manager_.joinable()) manager_ = std::thread([this] { manage(); });
+    }
+    wake();
+  }
+
+  void shutdown(bool wait, bool cancel_futures) {
+    bool started = false;
+    {
+      std::lock_guard<std::mutex> hold(mutex_);
+      shut_down_ = true;
+      started = manager_.joinable();  // no post() can start it from now on
+      if (cancel_futures) {
+        // Cancel what no worker has; a call taken back from a dead worker
+        // is RUNNING already and stays queued.
+        std::erase_if(pending_, [](RemoteJob& job) { return job.state->cancel(); });
+      }
+    }
+    wake();
+    if (wait && started) {
+      std::lock_guard<std::mutex> hold(join_mutex_);
+      if (manager_.joinable() && manager_.get_id() != std::this_thread::get_id()) {
+        manager_.join();
+      }
+    }
+  }
+
+  std::size_t max_workers() const noexcept { return max_workers_; }
+  StartMethod start_method() const noexcept { return method_; }
+  std::vector<int> worker_pids() const {
+    std::lock_guard<std::mutex> hold(mutex_);
+    return pids_;
+  }
+
+ private:
+  struct Worker {
+    std::uint64_t id = 0;
+    detail::WorkerProcess process;
+    std::deque<RemoteJob> calls;                // calls.front() runs (or is next to)
+    std::optional<Clock::time_point> deadline;  // of calls.front(), if timed
+    bool front_started = true;                  // false once the running call was taken away
+    std::string outbox;
+    std::size_t sent = 0;
+    wire::FrameParser inbox;
+    bool ready = false;    // its initializer ran
+    bool closing = false;  // no more calls: retiring, killed, or at end of file
+    std::size_t calls_sent = 0;
+  };
+
+  void wake() noexcept {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] ssize_t n = ::write(wake_.get(), &one, sizeof one);
+  }
+
+  void watch(int fd, std::uint32_t events, std::uint64_t tag, std::uint64_t id = 0) {
+    epoll_event event{};
+    event.events = events;
+    event.data.u64 = (id << 2) | tag;
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event);
+  }
+
+  // --- The manager loop ---------------------------------------------------------
+
+  void manage() {
+    for (;;) {
+      dispatch();
+      if (finished()) break;
+      wait_for_events();
+      expire_deadlines();
+    }
+    for (auto& [id, worker] : workers_)
+      close_channel(*worker);
+    while (!workers_.empty())
+      reap(*workers_.begin()->second);
+  }
+
+  // finished: shut down (or broken) with nothing queued or running.
+  bool finished() {
+    {
+      std::lock_guard<std::mutex> hold(mutex_);
+      if (!shut_down_ && !broken_) return false;
+      if (!pending_.empty()) return false;
+    }
+    for (auto& [id, worker] : workers_) {
+      if (!worker->calls.empty()) return false;
+    }
+    return true;
+  }
+
+  // dispatch: hands queued calls to workers that have room, starting
+  // workers while calls wait and the limit allows; lets retired workers go.
+  void dispatch() {
+    for (auto& [id, worker] : workers_) {
+      if (!worker->closing && retiring(*worker) && worker->calls.empty()) close_channel(*worker);
+    }
+    for (;;) {
+      for (auto& [id, worker] : workers_) {
+        while (has_room(*worker)) {
+          std::optional<RemoteJob> job = next_job();
+          if (!job) return;
+          send(*worker, std::move(*job));
+        }
+      }
+      if (!has_pending() || live_workers() >= max_workers_) return;
+      if (!start_worker()) return;
+    }
+  }
+
+  bool has_room(const Worker& worker) const {
+    return !worker.closing && worker.calls.size() < kCallsPerWorker && !retiring(worker);
+  }
+  bool retiring(const Worker& worker) const {
+    return max_tasks_ != 0 && worker.calls_sent >= max_tasks_;
+  }
+  std::size_t live_workers() const {
+    std::size_t live = 0;
+    for (const auto& [id, worker] : workers_) {
+      if (!worker->closing && !retiring(*worker)) ++live;
+    }
+    return live;
+  }
+  bool has_pending() const {
+    std::lock_guard<std::mutex> hold(mutex_);
+    return !pending_.empty() && !broken_;
+  }
+
+  // next_job: the oldest queued call that is not cancelled, now RUNNING.
+  std::optional<RemoteJob> next_job() {
+    for (;;) {
+      RemoteJob job;
+      {
+        std::lock_guard<std::mutex> hold(mutex_);
+        if (pending_.empty() || broken_) return std::nullopt;
+        job = std::move(pending_.front());
+        pending_.pop_front();
+      }
+      if (job.state->status() == detail::FutureStatus::running) return job;  // requeued
+      if (job.state->set_running_or_notify_cancel()) return job;
+    }
+  }
+
+  void send(Worker& worker, RemoteJob job) {
+    if (worker.calls.empty()) start_clock(worker, job);
+    ++worker.calls_sent;
+    // The call's bytes stay with the job until its outcome arrives: a call
+    // its worker never started is sent again to another.
+    wire::append_frame(worker.outbox, wire::Kind::task, next_call_id_++, job.call);
+    worker.calls.push_back(std::move(job));
+    flush(worker);
+  }
+
+  void start_clock(Worker& worker, const RemoteJob& job) {
+    worker.front_started = true;
+    worker.deadline.reset();
+    if (job.timeout) {
+      worker.deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(*job.timeout);
+    }
+  }
+
+  bool start_worker() {
+    detail::WorkerProcess process;
+    try {
+      process = launcher_->start();
+    } catch (const std::exception& e) {
+      break_pool(e.what());
+      return false;
+    }
+    auto worker = std::make_unique<Worker>();
+    worker->id = next_worker_id_++;
+    worker->process = std::move(process);
+    std::string setup;
+    if (initializer_ != nullptr) detail::write_pod(setup, initializer_address_);
+    wire::append_frame(worker->outbox, wire::Kind::setup, 0, setup);
+    watch(worker->process.channel.get(), EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, kChannelTag,
+          worker->id);
+    watch(worker->process.pidfd.get(), EPOLLIN, kPidfdTag, worker->id);
+    Worker& added = *worker;
+    workers_.emplace(worker->id, std::move(worker));
+    publish_pids();
+    flush(added);
+    return true;
+  }
+
+  void publish_pids() {
+    std::vector<int> pids;
+    for (const auto& [id, worker] : workers_)
+      pids.push_back(worker->process.pid);
+    std::lock_guard<std::mutex> hold(mutex_);
+    pids_ = std::move(pids);
+  }
+
+  void wait_for_events() {
+    int timeout_ms = -1;
+    const auto now = Clock::now();
+    for (const auto& [id, worker] : workers_) {
+      if (!worker->deadline) continue;
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(*worker->deadline - now);
+      const int ms = static_cast<int>(std::max<std::int64_t>(0, left.count()));
+      timeout_ms = timeout_ms < 0 ? ms : std::min(timeout_ms, ms);
+    }
+    epoll_event events[64];
+    const int n = ::epoll_wait(epoll_.get(), events, 64, timeout_ms);
+    for (int i = 0; i < n; ++i) {
+      const std::uint64_t tag = events[i].data.u64 & 3;
+      const std::uint64_t id = events[i].data.u64 >> 2;
+      if (tag == kWakeTag) {
+        std::uint64_t count;
+        [[maybe_unused]] ssize_t r = ::read(wake_.get(), &count, sizeof count);
+        continue;
+      }
+      auto found = workers_.find(id);
+      if (found == workers_.end()) continue;  // reaped earlier in this batch
+      Worker& worker = *found->second;
+      if (tag == kChannelTag) {
+        flush(worker);
+        receive(worker);
+      } else {
+        reap(worker);
+      }
+    }
+  }
+
+  // --- Channels -------------------------------------------------------------------
+
+  void flush(Worker& worker) {
+    while (worker.sent < worker.outbox.size() && worker.process.channel) {
+      const ssize_t n = ::send(worker.process.channel.get(), worker.outbox.data() + worker.sent,
+                               worker.outbox.size() - worker.sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN) worker.closing = true;  // it is dying; the pidfd will say
+        return;
+      }
+      worker.sent += static_cast<std::size_t>(n);
+    }
+    if (worker.sent == worker.outbox.size()) {
+      worker.outbox.clear();
+      worker.sent = 0;
+    }
+  }
+
+  void receive(Worker& worker) {
+    char buffer[1 << 16];
+    while (worker.process.channel) {
+      const ssize_t n = ::recv(worker.process.channel.get(), buffer, sizeof buffer, MSG_DONTWAIT);
+      if (n == 0) {
+        worker.closing = true;  // end of file: it is exiting
+        return;
+      }
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN) worker.closing = true;
+        return;
+      }
+      worker.inbox.feed(buffer, static_cast<std::size_t>(n));
+      if (!handle_frames(worker)) return;
+    }
+  }
+
+  // handle_frames: false if the worker sent garbage (and was killed).
+  bool handle_frames(Worker& worker) {
+    for (;;) {
+      std::optional<wire::FrameParser::Frame> frame;
+      try {
+        frame = worker.inbox.next();
+      } catch (const std::exception& e) {
+        corrupt(worker, e.what());
+        return false;
+      }
+      if (!frame) return true;
+      switch (frame->kind) {
+        case wire::Kind::ready:
+          worker.ready = true;
+          startup_failures_ = 0;
+          break;
+        case wire::Kind::initializer_failed:
+          initializer_failed(worker, frame->payload);
+          return false;
+        case wire::Kind::outcome:
+          if (!outcome(worker, *frame)) return false;
+          break;
+        default:
+          corrupt(worker, "a frame of a kind workers do not send");
+          return false;
+      }
+    }
+  }
+
+  bool outcome(Worker& worker, const wire::FrameParser::Frame& frame) {
+    if (worker.calls.empty() || !worker.front_started) {
+      corrupt(worker, "an outcome for a call it was not running");
+      return false;
+    }
+    RemoteJob& job = worker.calls.front();
+    try {
+      job.deliver(*job.state.get(), frame.payload);
+    } catch (const InvalidStateError&) {
+      // Cannot happen for a RUNNING future; ignore rather than lose the worker.
+    } catch (const std::exception& e) {
+      corrupt(worker, std::string("an undecodable outcome (") + e.what() + ")");
+      return false;
+    }
+    worker.calls.pop_front();
+    worker.deadline.reset();
+    if (!worker.calls.empty()) start_clock(worker, worker.calls.front());
+    return true;
+  }
+
+  // --- Failures ---------------------------------------------------------------------
+
+  void kill(Worker& worker) {
+    worker.closing = true;
+    detail::signal_pidfd(worker.process.pidfd.get(), SIGKILL);
+  }
+
+  // take_running: removes the call the worker was running, if any.
+  std::optional<RemoteJob> take_running(Worker& worker) {
+    if (worker.calls.empty() || !worker.front_started) return std::nullopt;
+    RemoteJob job = std::move(worker.calls.front());
+    worker.calls.pop_front();
+    worker.front_started = false;
+    worker.deadline.reset();
+    return job;
+  }
+
+  void corrupt(Worker& worker, const std::string& defect) {
+    const std::string message = "worker pid " + std::to_string(worker.process.pid) + " sent " +
+                                defect + "; it was killed and will be replaced";
+    kill(worker);
+    if (auto job = take_running(worker)) fail<BrokenProcessPool>(*job, message);
+  }
+
+  void expire_deadlines() {
+    const auto now = Clock::now();
+    for (auto& [id, worker] : workers_) {
+      if (!worker->deadline || *worker->deadline > now) continue;
+      kill(*worker);
+      if (auto job = take_running(*worker)) {
+        fail<TimeoutError>(*job, "the task ran past its timeout; its worker pid " +
+                                     std::to_string(worker->process.pid) +
+                                     " was killed and will be replaced");
+      }
+    }
+  }
+
+  void initializer_failed(Worker& worker, std::string_view payload) {
+    std::string reason = "the initializer failed";
+    try {
+      payload.remove_prefix(1);
+      std::rethrow_exception(detail::read_exception(payload));
+    } catch (const std::exception& e) {
+      reason = std::string("the initializer failed in worker pid ") +
+               std::to_string(worker.process.pid) + ": " + e.what();
+    }
+    break_pool("A process in the process pool failed to start (" + reason +
+               "); the process pool is not usable anymore");
+  }
+
+  // break_pool: no further calls run; every queued and running call fails.
+  void break_pool(const std::string& message) {
+    std::deque<RemoteJob> orphans;
+    {
+      std::lock_guard<std::mutex> hold(mutex_);
+      if (!broken_) broken_ = message;
+      orphans.swap(pending_);
+    }
+    for (auto& [id, worker] : workers_) {
+      for (RemoteJob& job : worker->calls)
+        orphans.push_back(std::move(job));
+      worker->calls.clear();
+      worker->deadline.reset();
+      kill(*worker);
+    }
+    for (RemoteJob& job : orphans) {
+      if (job.state->status() == detail::FutureStatus::running ||
+          job.state->set_running_or_notify_cancel()) {
+        fail<BrokenProcessPool>(job, message);
+      }
+    }
+  }
+
+  // close_channel: no more calls for this worker; it exits at end of file.
+  void close_channel(Worker& worker) {
+    worker.closing = true;
+    if (worker.process.channel) {
+      ::shutdown(worker.process.channel.get(), SHUT_WR);
+    }
+  }
+
+  // reap: the worker has ended (or is being waited for at shutdown).
+  void reap(Worker& worker) {
+    if (worker.process.channel) receive(worker);  // outcomes it sent before it died
+    const detail::ExitStatus status = launcher_->reap(worker.process);
+    const bool asked_to_stop = worker.closing && worker.calls.empty();
+    if (!worker.ready && !asked_to_stop) {
+      // It died starting up: nothing it held had started. A worker that
+      // cannot start (no concur::init, a crashing initializer, a crash
+      // before main) would die again: after a few, the pool is broken.
+      // (SIGKILL comes from outside - a user, the OOM killer - and says
+      // nothing about the next worker.)
+      worker.front_started = false;
+      const bool unhooked = status.code == CLD_EXITED && status.status == 127;
+      const bool killed = status.code == CLD_KILLED && status.status == SIGKILL;
+      if (unhooked || (!killed && ++startup_failures_ >= kMaxStartupFailures)) {
+        break_pool(
+            "A process in the process pool ended before it was ready: worker pid " +
+            std::to_string(worker.process.pid) + " " + status.describe() +
+            (unhooked ? " (was concur::init(argc, argv) called first thing in main()?)" : "") +
+            "; the process pool is not usable anymore");
+      }
+    }
+    if (auto job = take_running(worker)) {
+      fail<BrokenProcessPool>(
+          *job, kAbruptMessage + std::to_string(worker.process.pid) + " " + status.describe());
+    }
+    // Calls it had not started go back to the front of the queue.
+    {
+      std::lock_guard<std::mutex> hold(mutex_);
+      for (auto it = worker.calls.rbegin(); it != worker.calls.rend(); ++it) {
+        pending_.push_front(std::move(*it));
+      }
+    }
+    worker.calls.clear();
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, worker.process.channel.get(), nullptr);
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, worker.process.pidfd.get(), nullptr);
+    const auto id = worker.id;
+    workers_.erase(id);
+    publish_pids();
+  }
+
+  const std::size_t max_workers_;
+  const std::size_t max_tasks_;
+  const StartMethod method_;
+  void (*const initializer_)();
+  detail::CodeAddress initializer_address_;
+  std::unique_ptr<detail::Launcher> launcher_;
+  UniqueFd wake_;
+  UniqueFd epoll_;
+
+  mutable std::mutex mutex_;  // guards the members below, up to the manager's own
+  std::deque<RemoteJob> pending_;
+  bool shut_down_ = false;
+  std::optional<std::string> broken_;
+  std::vector<int> pids_;
+  std::thread manager_;
+
+  std::mutex join_mutex_;  // one joiner at a time
+
+  // The manager thread's own state.
+  std::map<std::uint64_t, std::unique_ptr<Worker>> workers_;
+  std::uint64_t next_worker_id_ = 1;
+  std::uint64_t next_call_id_ = 1;
+  int startup_failures_ = 0;  // workers in a row that died before they were ready
+};
+
+ProcessPoolExecutor::ProcessPoolExecutor(ProcessPoolOptions options)
+    : impl_(std::make_unique<Impl>(std::move(options))) {}
+
+ProcessPoolExecutor::ProcessPoolExecutor(std::ptrdiff_t max_workers)
+    : ProcessPoolExecutor(ProcessPoolOptions{.max_workers = max_workers}) {}
+
+ProcessPoolExecutor::~ProcessPoolExecutor() = default;
+
+void ProcessPoolExecutor::post_job(detail::RemoteJob job) {
+  impl_->post(std::move(job));
+}
+
+void ProcessPoolExecutor::shutdown(bool wait, bool cancel_futures) {
+  impl_->shutdown(wait, cancel_futures);
+}
+
+std::size_t ProcessPoolExecutor::max_workers() const noexcept {
+  return impl_->max_workers();
+}
+StartMethod ProcessPoolExecutor::start_method() const noexcept {
+  return impl_->start_method();
+}
+std::vector<int> ProcessPoolExecutor::worker_pids() const {
+  return impl_->worker_pids();
+}
+
+}  // namespace concur

@@ -1,0 +1,82 @@
+#include "wire.hpp"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "concur/errors.hpp"
+
+namespace concur::detail::wire {
+
+void append_frame(std::string& out, Kind kind, std::uint64_t id, std::string_view payload) {
+  Header header;
+  header.kind = kind;
+  header.id = id;
+  header.size = payload.size();
+  out.append(reinterpret_cast<const char*>(&header), sizeof header);
+  out.append(payload);
+}
+
+std::optional<FrameParser::Frame> FrameParser::next() {
+  const std::size_t available = buffer_.size() - consumed_;
+  if (available < sizeof(Header)) return std::nullopt;
+  Header header;
+  std::memcpy(&header, buffer_.data() + consumed_, sizeof header);
+  if (header.magic != kMagic) {
+    throw ValueError("a frame with a bad magic number");
+  }
+  if (header.kind != Kind::ready && header.kind != Kind::initializer_failed &&
+      header.kind != Kind::outcome) {
+    throw ValueError("a frame of unknown kind " +
+                     std::to_string(static_cast<std::uint32_t>(header.kind)));
+  }
+  if (header.size > kMaxPayload) {
+    throw ValueError("a frame announcing " + std::to_string(header.size) + " bytes");
+  }
+  if (available - sizeof header < header.size) return std::nullopt;
+  Frame frame{header.kind, header.id,
+              buffer_.substr(consumed_ + sizeof header, static_cast<std::size_t>(header.size))};
+  consumed_ += sizeof header + static_cast<std::size_t>(header.size);
+  // Drop what has been parsed once it is most of the buffer, so the buffer
+  // does not grow without end and compaction stays amortised O(1).
+  if (consumed_ == buffer_.size()) {
+    buffer_.clear();
+    consumed_ = 0;
+  } else if (consumed_ > buffer_.size() / 2) {
+    buffer_.erase(0, consumed_);
+    consumed_ = 0;
+  }
+  return frame;
+}
+
+bool write_all(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+bool read_exact(int fd, void* data, std::size_t size) {
+  auto* at = static_cast<char*>(data);
+  while (size > 0) {
+    const ssize_t n = ::read(fd, at, size);
+    if (n == 0) return false;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    at += n;
+    size -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace concur::detail::wire

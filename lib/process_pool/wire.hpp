@@ -1,0 +1,71 @@
+// The frames on a worker's channel (an AF_UNIX stream socket), and the
+// blocking and non-blocking ways to move them.
+//
+//   [magic u32][kind u32][id u64][size u64] then `size` payload bytes
+//
+// Frames from a worker are untrusted: FrameParser checks the magic, the kind
+// and the size before it believes any of them.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace concur::detail::wire {
+
+constexpr std::uint32_t kMagic = 0x52434e43;  // "CNCR"
+
+enum class Kind : std::uint32_t {
+  // parent -> worker
+  setup = 1,  // payload: the initializer's CodeAddress, or nothing
+  task = 2,   // payload: an encoded call (remote_call.hpp)
+  // worker -> parent
+  ready = 10,               // the initializer ran (or there was none)
+  initializer_failed = 11,  // payload: an exception outcome
+  outcome = 12,             // payload: the outcome of task `id`
+};
+
+struct Header {
+  std::uint32_t magic = kMagic;
+  Kind kind = Kind::task;
+  std::uint64_t id = 0;
+  std::uint64_t size = 0;
+};
+static_assert(sizeof(Header) == 24);
+
+// The largest payload a frame may announce: 64 GiB (far above any sane
+// task, far below what would overflow a size computation).
+constexpr std::uint64_t kMaxPayload = std::uint64_t{64} << 30;
+
+// append_frame: header + payload onto `out`.
+void append_frame(std::string& out, Kind kind, std::uint64_t id, std::string_view payload);
+
+// FrameParser: turns the bytes read from a worker into frames.
+class FrameParser {
+ public:
+  struct Frame {
+    Kind kind;
+    std::uint64_t id;
+    std::string payload;
+  };
+
+  // feed: appends received bytes.
+  void feed(const char* data, std::size_t size) { buffer_.append(data, size); }
+  // next: the next complete frame, if any. Throws ValueError naming the
+  // defect if the bytes are not a frame a worker may send.
+  std::optional<Frame> next();
+  // partial: whether bytes of an incomplete frame are buffered.
+  bool partial() const noexcept { return buffer_.size() > consumed_; }
+
+ private:
+  std::string buffer_;
+  std::size_t consumed_ = 0;
+};
+
+// Blocking I/O for the worker side: false on end of file or error.
+bool write_all(int fd, std::string_view bytes);
+bool read_exact(int fd, void* data, std::size_t size);
+
+}  // namespace concur::detail::wire

@@ -1,0 +1,134 @@
+// Test helpers that work the same across threads and processes: gates and
+// counters kept in files (a task shipped to a worker process can carry
+// their paths, which are plain values), and the check that a test left no
+// child process or descriptor behind.
+#pragma once
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "support/threads.hpp"
+
+namespace concur::test {
+
+// FilePath: a path as a trivially copyable value (lambdas may capture it).
+struct FilePath {
+  std::array<char, 112> text{};
+
+  static FilePath unique(const char* tag) {
+    static std::atomic<int> counter{0};
+    FilePath path;
+    std::snprintf(path.text.data(), path.text.size(), "/tmp/concur-test-%d-%s-%d",
+                  static_cast<int>(::getpid()), tag, counter.fetch_add(1));
+    ::unlink(path.c_str());
+    return path;
+  }
+  const char* c_str() const { return text.data(); }
+};
+
+// FileGate: an Event that any process can set and wait for.
+struct FileGate {
+  FilePath path = FilePath::unique("gate");
+
+  void set() const {
+    const int fd = ::open(path.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+    if (fd >= 0) ::close(fd);
+  }
+  bool is_set() const { return ::access(path.c_str(), F_OK) == 0; }
+  // wait: true once set; false after the hang guard.
+  bool wait() const {
+    const auto give_up = std::chrono::steady_clock::now() + kHangGuard;
+    while (!is_set()) {
+      if (std::chrono::steady_clock::now() > give_up) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return true;
+  }
+  void remove() const { ::unlink(path.c_str()); }
+};
+
+// FileCounter: a counter any process can add to (one byte per increment,
+// appended atomically).
+struct FileCounter {
+  FilePath path = FilePath::unique("count");
+
+  void add() const {
+    const int fd = ::open(path.c_str(), O_CREAT | O_WRONLY | O_APPEND | O_CLOEXEC, 0600);
+    if (fd < 0) return;
+    [[maybe_unused]] ssize_t n = ::write(fd, "x", 1);
+    ::close(fd);
+  }
+  long value() const {
+    struct stat info {};
+    return ::stat(path.c_str(), &info) == 0 ? static_cast<long>(info.st_size) : 0;
+  }
+  void remove() const { ::unlink(path.c_str()); }
+};
+
+// child_processes: the pids whose parent is this process (zombies too).
+inline std::set<int> child_processes() {
+  std::set<int> children;
+  const int self = static_cast<int>(::getpid());
+  DIR* proc = ::opendir("/proc");
+  if (proc == nullptr) return children;
+  while (dirent* entry = ::readdir(proc)) {
+    const int pid = std::atoi(entry->d_name);
+    if (pid <= 0) continue;
+    std::ifstream stat("/proc/" + std::string(entry->d_name) + "/stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;
+    // "pid (comm) state ppid ...": comm may hold spaces; parse after ')'.
+    const auto close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    char state = 0;
+    int parent = 0;
+    if (std::sscanf(line.c_str() + close + 1, " %c %d", &state, &parent) == 2 && parent == self) {
+      children.insert(pid);
+    }
+  }
+  ::closedir(proc);
+  return children;
+}
+
+// open_descriptors: this process's open file descriptors.
+inline std::set<int> open_descriptors() {
+  std::set<int> fds;
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (dir == nullptr) return fds;
+  const int own = ::dirfd(dir);
+  while (dirent* entry = ::readdir(dir)) {
+    if (entry->d_name[0] == '.') continue;
+    const int fd = std::atoi(entry->d_name);
+    if (fd != own) fds.insert(fd);
+  }
+  ::closedir(dir);
+  return fds;
+}
+
+// NothingLeaks: a fixture that fails a test which leaves a child process
+// (even a zombie) or a descriptor behind.
+class NothingLeaks : public ::testing::Test {
+ protected:
+  void SetUp() override { fds_before_ = open_descriptors(); }
+  void TearDown() override {
+    EXPECT_EQ(child_processes(), std::set<int>{}) << "child processes outlived the test";
+    EXPECT_EQ(open_descriptors(), fds_before_) << "descriptors leaked";
+  }
+
+ private:
+  std::set<int> fds_before_;
+};
+
+}  // namespace concur::test
