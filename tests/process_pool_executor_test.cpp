@@ -295,11 +295,11 @@ TEST_P(ProcessPoolTest, PPE_15_AResultThatFailsToSerializeFailsOnlyItsFuture) {
 TEST_P(ProcessPoolTest, PPE_16_GarbageFromAWorkerFailsItsTaskAndTheWorkerIsReplaced) {
   ProcessPoolExecutor pool(options(1));
   const int before = pool.submit(own_pid, 0).result(kHangGuard);
-  // The task writes junk into its own worker's channel to the parent.
+  // The task writes junk into its worker's channel to the parent (fd 4).
   auto corrupt = pool.submit(
       [](int) {
         const char junk[] = "this is not a frame at all, not even close.";
-        [[maybe_unused]] ssize_t n = ::write(3, junk, sizeof junk);
+        [[maybe_unused]] ssize_t n = ::write(4, junk, sizeof junk);
         ::pause();
         return 0;
       },
@@ -324,7 +324,7 @@ TEST_P(ProcessPoolTest, PPE_16_ATruncatedOutcomeFailsItsTask) {
           std::uint64_t id = 1, size = 3;
           char payload[3] = {0, 1, 2};
         } frame;
-        [[maybe_unused]] ssize_t n = ::write(3, &frame, 27);
+        [[maybe_unused]] ssize_t n = ::write(4, &frame, 27);
         ::pause();
         return 0;
       },

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "pidfd.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -33,14 +34,40 @@ namespace {
   throw BrokenProcessPool("cannot start a worker process: " + what + ": " + std::strerror(error));
 }
 
-// channel_pair: a close-on-exec socketpair for a worker.
-void channel_pair(UniqueFd& ours, UniqueFd& theirs) {
-  int fds[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+// above: `fd` moved to a descriptor >= 10, still close-on-exec, so that
+// moving the worker's ends to kWorkerInFd and kWorkerOutFd cannot clobber
+// one with the other.
+UniqueFd above(UniqueFd fd) {
+  UniqueFd moved(::fcntl(fd.get(), F_DUPFD_CLOEXEC, 10));
+  if (!moved) throw_broken("fcntl", errno);
+  return moved;
+}
+
+// channels: a close-on-exec socketpair per direction; the worker's ends in
+// `in` and `out`.
+void channels(WorkerProcess& worker, UniqueFd& in, UniqueFd& out) {
+  int down[2];
+  int up[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, down) != 0) {
     throw_broken("socketpair", errno);
   }
-  ours.reset(fds[0]);
-  theirs.reset(fds[1]);
+  worker.to_worker.reset(down[0]);
+  in = above(UniqueFd(down[1]));
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, up) != 0) {
+    throw_broken("socketpair", errno);
+  }
+  worker.from_worker.reset(up[0]);
+  out = above(UniqueFd(up[1]));
+}
+
+// become_worker: in a freshly forked child: the channels at their fixed
+// descriptors, every other descriptor closed, then the worker loop.
+[[noreturn]] void become_worker(int in, int out, pid_t parent) {
+  ::dup2(in, kWorkerInFd);  // both are >= 10: no clobbering
+  ::dup2(out, kWorkerOutFd);
+  ::close_range(kWorkerOutFd + 1, ~0U, 0);
+  die_with_parent(parent);
+  run_worker(kWorkerInFd, kWorkerOutFd);
 }
 
 ExitStatus wait_pidfd(int pidfd) {
@@ -84,19 +111,16 @@ class SpawnLauncher final : public Launcher {
  public:
   WorkerProcess start() override {
     WorkerProcess worker;
-    UniqueFd child_end;
-    channel_pair(worker.channel, child_end);
-    // dup2(fd, fd) would keep close-on-exec set: make sure they differ.
-    if (child_end.get() == kWorkerChannelFd) {
-      child_end.reset(::fcntl(child_end.get(), F_DUPFD_CLOEXEC, kWorkerChannelFd + 1));
-      if (!child_end) throw_broken("fcntl", errno);
-    }
+    UniqueFd in;
+    UniqueFd out;
+    channels(worker, in, out);
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, child_end.get(), kWorkerChannelFd);
-    // Exactly its own channel: whatever the host leaked without
+    posix_spawn_file_actions_adddup2(&actions, in.get(), kWorkerInFd);
+    posix_spawn_file_actions_adddup2(&actions, out.get(), kWorkerOutFd);
+    // Exactly its own channels: whatever the host leaked without
     // close-on-exec is closed too.
-    posix_spawn_file_actions_addclosefrom_np(&actions, kWorkerChannelFd + 1);
+    posix_spawn_file_actions_addclosefrom_np(&actions, kWorkerOutFd + 1);
     posix_spawnattr_t attributes;
     posix_spawnattr_init(&attributes);
     sigset_t none;
@@ -104,8 +128,8 @@ class SpawnLauncher final : public Launcher {
     posix_spawnattr_setsigmask(&attributes, &none);
     posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
 
-    const std::string role = std::string(kWorkerEnv) + "=" + std::to_string(kWorkerChannelFd) +
-                             ":" + std::to_string(::getpid());
+    const std::string role = std::string(kWorkerEnv) + "=" + std::to_string(kWorkerInFd) + "," +
+                             std::to_string(kWorkerOutFd) + ":" + std::to_string(::getpid());
     std::vector<char*> env;
     const std::string prefix = std::string(kWorkerEnv) + "=";
     for (char** e = environ; *e != nullptr; ++e) {
@@ -159,20 +183,21 @@ struct Reply {
   int status = 0;
 };
 
-bool send_with_fd(int socket, const void* data, std::size_t size, int fd) {
+// send_with_fds: one message carrying `count` descriptors (SCM_RIGHTS).
+bool send_with_fds(int socket, const void* data, std::size_t size, const int* fds, int count) {
   iovec io{const_cast<void*>(data), size};
   msghdr message{};
   message.msg_iov = &io;
   message.msg_iovlen = 1;
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  if (fd >= 0) {
+  alignas(cmsghdr) char control[CMSG_SPACE(2 * sizeof(int))] = {};
+  if (count > 0) {
     message.msg_control = control;
-    message.msg_controllen = sizeof control;
+    message.msg_controllen = CMSG_SPACE(count * sizeof(int));
     cmsghdr* header = CMSG_FIRSTHDR(&message);
     header->cmsg_level = SOL_SOCKET;
     header->cmsg_type = SCM_RIGHTS;
-    header->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(header), &fd, sizeof fd);
+    header->cmsg_len = CMSG_LEN(count * sizeof(int));
+    std::memcpy(CMSG_DATA(header), fds, count * sizeof(int));
   }
   ssize_t n;
   do {
@@ -181,15 +206,15 @@ bool send_with_fd(int socket, const void* data, std::size_t size, int fd) {
   return n == static_cast<ssize_t>(size);
 }
 
-// receive_with_fd: one message and the descriptor it carries (or -1);
-// returns the bytes read, 0 at end of file, -1 on error.
-ssize_t receive_with_fd(int socket, void* data, std::size_t size, int& fd) {
-  fd = -1;
+// receive_with_fds: one message and up to two descriptors it carries (the
+// rest -1); returns the bytes read, 0 at end of file, -1 on error.
+ssize_t receive_with_fds(int socket, void* data, std::size_t size, int (&fds)[2]) {
+  fds[0] = fds[1] = -1;
   iovec io{data, size};
   msghdr message{};
   message.msg_iov = &io;
   message.msg_iovlen = 1;
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  alignas(cmsghdr) char control[CMSG_SPACE(2 * sizeof(int))] = {};
   message.msg_control = control;
   message.msg_controllen = sizeof control;
   ssize_t n;
@@ -199,7 +224,8 @@ ssize_t receive_with_fd(int socket, void* data, std::size_t size, int& fd) {
   for (cmsghdr* header = CMSG_FIRSTHDR(&message); header != nullptr;
        header = CMSG_NXTHDR(&message, header)) {
     if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_RIGHTS) {
-      std::memcpy(&fd, CMSG_DATA(header), sizeof fd);
+      const std::size_t count = (header->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      std::memcpy(fds, CMSG_DATA(header), std::min<std::size_t>(count, 2) * sizeof(int));
     }
   }
   return n;
@@ -229,14 +255,14 @@ ssize_t receive_with_fd(int socket, void* data, std::size_t size, int& fd) {
              errno == EINTR) {
       }
       Reply reply{Reply::exited, child.pid, info.si_code, info.si_status};
-      send_with_fd(control, &reply, sizeof reply, -1);
+      send_with_fds(control, &reply, sizeof reply, nullptr, 0);
       ::close(child.pidfd);
       children.erase(children.begin() + static_cast<std::ptrdiff_t>(i - 1));
     }
     if (watched[0].revents == 0) continue;
     Request request;
-    int channel = -1;
-    const ssize_t n = receive_with_fd(control, &request, sizeof request, channel);
+    int fds[2];
+    const ssize_t n = receive_with_fds(control, &request, sizeof request, fds);
     if (n <= 0) {
       // The pool is gone: so are its workers.
       for (const Child& child : children) {
@@ -246,28 +272,28 @@ ssize_t receive_with_fd(int socket, void* data, std::size_t size, int& fd) {
       }
       std::_Exit(0);
     }
-    if (channel < 0) continue;
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-      // The worker: keep stdio and the channel, nothing else.
-      if (channel != kWorkerChannelFd) {
-        ::dup2(channel, kWorkerChannelFd);
-      } else {
-        ::fcntl(channel, F_SETFD, 0);
-      }
-      ::close_range(kWorkerChannelFd + 1, ~0U, 0);
-      die_with_parent(server);
-      run_worker(kWorkerChannelFd);
+    if (fds[0] < 0 || fds[1] < 0) {
+      if (fds[0] >= 0) ::close(fds[0]);
+      if (fds[1] >= 0) ::close(fds[1]);
+      continue;
     }
-    ::close(channel);
+    const int in = ::fcntl(fds[0], F_DUPFD_CLOEXEC, 10);
+    const int out = ::fcntl(fds[1], F_DUPFD_CLOEXEC, 10);
+    ::close(fds[0]);
+    ::close(fds[1]);
+    const pid_t pid = ::fork();
+    if (pid == 0) become_worker(in, out, server);
+    ::close(in);
+    ::close(out);
     if (pid < 0) {
       Reply reply{Reply::failed, -1, 0, errno};
-      send_with_fd(control, &reply, sizeof reply, -1);
+      send_with_fds(control, &reply, sizeof reply, nullptr, 0);
       continue;
     }
     const int pidfd = open_pidfd(pid);
     Reply reply{Reply::spawned, pid, 0, 0};
-    send_with_fd(control, &reply, sizeof reply, pidfd);
+    send_with_fds(control, &reply, sizeof reply, &pidfd, pidfd >= 0 ? 1 : 0);
+    if (pidfd < 0) continue;
     children.push_back({pid, pidfd});
   }
 }
@@ -296,14 +322,12 @@ class ForkServer {
     const pid_t pid = ::fork();
     if (pid < 0) throw_broken("fork", errno);
     if (pid == 0) {
-      int control = server_end.get();
-      if (control != kWorkerChannelFd) {
-        ::dup2(control, kWorkerChannelFd);
-        control = kWorkerChannelFd;
-      }
-      ::fcntl(control, F_SETFD, FD_CLOEXEC);
-      ::close_range(kWorkerChannelFd + 1, ~0U, 0);
-      serve_forks(control);
+      // Keep stdio and the control socket (moved to kWorkerInFd), nothing else.
+      const int control = ::fcntl(server_end.get(), F_DUPFD_CLOEXEC, 10);
+      ::dup2(control, kWorkerInFd);
+      ::fcntl(kWorkerInFd, F_SETFD, FD_CLOEXEC);
+      ::close_range(kWorkerInFd + 1, ~0U, 0);
+      serve_forks(kWorkerInFd);
     }
     server_pid_ = pid;
     server_pidfd_.reset(open_pidfd(pid));
@@ -321,24 +345,27 @@ class ForkServer {
   WorkerProcess start() {
     std::lock_guard<std::mutex> hold(mutex_);
     WorkerProcess worker;
-    UniqueFd child_end;
-    channel_pair(worker.channel, child_end);
+    UniqueFd in;
+    UniqueFd out;
+    channels(worker, in, out);
     Request request{1};
-    if (!send_with_fd(control_.get(), &request, sizeof request, child_end.get())) {
+    const int ends[2] = {in.get(), out.get()};
+    if (!send_with_fds(control_.get(), &request, sizeof request, ends, 2)) {
       throw_broken("the fork server is gone", errno);
     }
-    child_end.reset();
+    in.reset();
+    out.reset();
     for (;;) {
-      int pidfd = -1;
+      int pidfd[2];
       const Reply reply = receive(pidfd);
       if (reply.op == Reply::spawned) {
         worker.pid = reply.pid;
-        worker.pidfd.reset(pidfd);
+        worker.pidfd.reset(pidfd[0]);
         if (!worker.pidfd) throw_broken("pidfd_open", EBADF);
         return worker;
       }
       if (reply.op == Reply::failed) throw_broken("fork", reply.status);
-      if (pidfd >= 0) ::close(pidfd);
+      if (pidfd[0] >= 0) ::close(pidfd[0]);
       exits_[reply.pid] = ExitStatus{reply.code, reply.status};
     }
   }
@@ -351,17 +378,17 @@ class ForkServer {
         exits_.erase(found);
         return status;
       }
-      int pidfd = -1;
+      int pidfd[2];
       const Reply reply = receive(pidfd);
-      if (pidfd >= 0) ::close(pidfd);
+      if (pidfd[0] >= 0) ::close(pidfd[0]);
       if (reply.op == Reply::exited) exits_[reply.pid] = ExitStatus{reply.code, reply.status};
     }
   }
 
  private:
-  Reply receive(int& pidfd) {
+  Reply receive(int (&pidfd)[2]) {
     Reply reply;
-    const ssize_t n = receive_with_fd(control_.get(), &reply, sizeof reply, pidfd);
+    const ssize_t n = receive_with_fds(control_.get(), &reply, sizeof reply, pidfd);
     if (n != static_cast<ssize_t>(sizeof reply)) {
       throw BrokenProcessPool("the pool's fork server process died");
     }

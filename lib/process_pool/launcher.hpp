@@ -15,8 +15,9 @@ namespace concur::detail {
 
 struct WorkerProcess {
   pid_t pid = -1;
-  UniqueFd pidfd;    // readable once the process has ended
-  UniqueFd channel;  // our end of the worker's socket
+  UniqueFd pidfd;        // readable once the process has ended
+  UniqueFd to_worker;    // calls go out here
+  UniqueFd from_worker;  // outcomes come back here
 };
 
 // ExitStatus: how a process ended, as waitid() reports it.
@@ -37,8 +38,9 @@ class Launcher {
   virtual ExitStatus reap(WorkerProcess& worker) = 0;
 };
 
-// SpawnLauncher: posix_spawn of /proc/self/exe; the child finds its channel
-// at kWorkerChannelFd and its role in the environment (concur::init).
+// SpawnLauncher: posix_spawn of /proc/self/exe; the child finds its channels
+// at kWorkerInFd and kWorkerOutFd and its role in the environment
+// (concur::init).
 std::unique_ptr<Launcher> make_spawn_launcher();
 
 // ForkServerLauncher: forks a server now, which must be while the process

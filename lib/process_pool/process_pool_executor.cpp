@@ -13,6 +13,7 @@
 #include "pidfd.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -88,9 +89,10 @@ void fail(RemoteJob& job, const std::string& message) noexcept {
 }
 
 // Epoll tags: the low bits of epoll_event.data.u64; the rest is a worker id.
-constexpr std::uint64_t kChannelTag = 0;
-constexpr std::uint64_t kPidfdTag = 1;
-constexpr std::uint64_t kWakeTag = 3;
+constexpr std::uint64_t kFromWorkerTag = 0;  // outcomes to read
+constexpr std::uint64_t kPidfdTag = 1;       // the worker ended
+constexpr std::uint64_t kToWorkerTag = 2;    // room again to send calls
+constexpr std::uint64_t kWakeTag = 3;        // new calls queued
 
 }  // namespace
 
@@ -138,7 +140,10 @@ class ProcessPoolExecutor::Impl {
       pending_.push_back(std::move(job));
       if (!manager_.joinable()) manager_ = std::thread([this] { manage(); });
     }
-    wake();
+    // Only a sleeping manager needs the system call. seq_cst on both sides
+    // (Dekker): either the manager sees the queued job before it sleeps, or
+    // we see it asleep and wake it.
+    if (manager_sleeping_.exchange(false, std::memory_order_seq_cst)) wake();
   }
 
   void shutdown(bool wait, bool cancel_futures) {
@@ -178,6 +183,7 @@ class ProcessPoolExecutor::Impl {
     bool front_started = true;                  // false once the running call was taken away
     std::string outbox;
     std::size_t sent = 0;
+    bool waiting_to_send = false;  // EPOLLOUT asked for
     wire::FrameParser inbox;
     bool ready = false;    // its initializer ran
     bool closing = false;  // no more calls: retiring, killed, or at end of file
@@ -189,11 +195,12 @@ class ProcessPoolExecutor::Impl {
     [[maybe_unused]] ssize_t n = ::write(wake_.get(), &one, sizeof one);
   }
 
-  void watch(int fd, std::uint32_t events, std::uint64_t tag, std::uint64_t id = 0) {
+  void watch(int fd, std::uint32_t events, std::uint64_t tag, std::uint64_t id = 0,
+             int operation = EPOLL_CTL_ADD) {
     epoll_event event{};
     event.events = events;
     event.data.u64 = (id << 2) | tag;
-    ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event);
+    ::epoll_ctl(epoll_.get(), operation, fd, &event);
   }
 
   // --- The manager loop ---------------------------------------------------------
@@ -245,6 +252,13 @@ class ProcessPoolExecutor::Impl {
 
   bool has_room(const Worker& worker) const {
     return !worker.closing && worker.calls.size() < kCallsPerWorker && !retiring(worker);
+  }
+  bool has_room_anywhere() const {
+    if (live_workers() < max_workers_) return true;
+    for (const auto& [id, worker] : workers_) {
+      if (has_room(*worker)) return true;
+    }
+    return false;
   }
   bool retiring(const Worker& worker) const {
     return max_tasks_ != 0 && worker.calls_sent >= max_tasks_;
@@ -308,8 +322,11 @@ class ProcessPoolExecutor::Impl {
     std::string setup;
     if (initializer_ != nullptr) detail::write_pod(setup, initializer_address_);
     wire::append_frame(worker->outbox, wire::Kind::setup, 0, setup);
-    watch(worker->process.channel.get(), EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, kChannelTag,
+    watch(worker->process.from_worker.get(), EPOLLIN | EPOLLRDHUP | EPOLLET, kFromWorkerTag,
           worker->id);
+    // Asked for writability only while calls wait to be sent (flush()):
+    // otherwise every read by the worker would wake us.
+    watch(worker->process.to_worker.get(), 0, kToWorkerTag, worker->id);
     watch(worker->process.pidfd.get(), EPOLLIN, kPidfdTag, worker->id);
     Worker& added = *worker;
     workers_.emplace(worker->id, std::move(worker));
@@ -336,7 +353,16 @@ class ProcessPoolExecutor::Impl {
       timeout_ms = timeout_ms < 0 ? ms : std::min(timeout_ms, ms);
     }
     epoll_event events[64];
-    const int n = ::epoll_wait(epoll_.get(), events, 64, timeout_ms);
+    int n = ::epoll_wait(epoll_.get(), events, 64, 0);
+    if (n == 0) {
+      manager_sleeping_.store(true, std::memory_order_seq_cst);
+      if (has_pending() && has_room_anywhere()) {
+        manager_sleeping_.store(false, std::memory_order_relaxed);
+      } else {
+        n = ::epoll_wait(epoll_.get(), events, 64, timeout_ms);
+        manager_sleeping_.store(false, std::memory_order_relaxed);
+      }
+    }
     for (int i = 0; i < n; ++i) {
       const std::uint64_t tag = events[i].data.u64 & 3;
       const std::uint64_t id = events[i].data.u64 >> 2;
@@ -348,9 +374,10 @@ class ProcessPoolExecutor::Impl {
       auto found = workers_.find(id);
       if (found == workers_.end()) continue;  // reaped earlier in this batch
       Worker& worker = *found->second;
-      if (tag == kChannelTag) {
-        flush(worker);
+      if (tag == kFromWorkerTag) {
         receive(worker);
+      } else if (tag == kToWorkerTag) {
+        flush(worker);
       } else {
         reap(worker);
       }
@@ -360,13 +387,14 @@ class ProcessPoolExecutor::Impl {
   // --- Channels -------------------------------------------------------------------
 
   void flush(Worker& worker) {
-    while (worker.sent < worker.outbox.size() && worker.process.channel) {
-      const ssize_t n = ::send(worker.process.channel.get(), worker.outbox.data() + worker.sent,
+    const bool was_waiting = worker.waiting_to_send;
+    while (worker.sent < worker.outbox.size() && worker.process.to_worker) {
+      const ssize_t n = ::send(worker.process.to_worker.get(), worker.outbox.data() + worker.sent,
                                worker.outbox.size() - worker.sent, MSG_NOSIGNAL | MSG_DONTWAIT);
       if (n < 0) {
         if (errno == EINTR) continue;
         if (errno != EAGAIN) worker.closing = true;  // it is dying; the pidfd will say
-        return;
+        break;
       }
       worker.sent += static_cast<std::size_t>(n);
     }
@@ -374,12 +402,18 @@ class ProcessPoolExecutor::Impl {
       worker.outbox.clear();
       worker.sent = 0;
     }
+    worker.waiting_to_send = !worker.outbox.empty() && worker.process.to_worker;
+    if (worker.waiting_to_send != was_waiting) {
+      watch(worker.process.to_worker.get(), worker.waiting_to_send ? std::uint32_t{EPOLLOUT} : 0u,
+            kToWorkerTag, worker.id, EPOLL_CTL_MOD);
+    }
   }
 
   void receive(Worker& worker) {
     char buffer[1 << 16];
-    while (worker.process.channel) {
-      const ssize_t n = ::recv(worker.process.channel.get(), buffer, sizeof buffer, MSG_DONTWAIT);
+    while (worker.process.from_worker) {
+      const ssize_t n =
+          ::recv(worker.process.from_worker.get(), buffer, sizeof buffer, MSG_DONTWAIT);
       if (n == 0) {
         worker.closing = true;  // end of file: it is exiting
         return;
@@ -519,14 +553,15 @@ class ProcessPoolExecutor::Impl {
   // close_channel: no more calls for this worker; it exits at end of file.
   void close_channel(Worker& worker) {
     worker.closing = true;
-    if (worker.process.channel) {
-      ::shutdown(worker.process.channel.get(), SHUT_WR);
+    if (worker.process.to_worker) {
+      ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, worker.process.to_worker.get(), nullptr);
+      worker.process.to_worker.reset();
     }
   }
 
   // reap: the worker has ended (or is being waited for at shutdown).
   void reap(Worker& worker) {
-    if (worker.process.channel) receive(worker);  // outcomes it sent before it died
+    if (worker.process.from_worker) receive(worker);  // outcomes it sent before it died
     const detail::ExitStatus status = launcher_->reap(worker.process);
     const bool asked_to_stop = worker.closing && worker.calls.empty();
     if (!worker.ready && !asked_to_stop) {
@@ -558,7 +593,8 @@ class ProcessPoolExecutor::Impl {
       }
     }
     worker.calls.clear();
-    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, worker.process.channel.get(), nullptr);
+    close_channel(worker);
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, worker.process.from_worker.get(), nullptr);
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, worker.process.pidfd.get(), nullptr);
     const auto id = worker.id;
     workers_.erase(id);
@@ -580,6 +616,7 @@ class ProcessPoolExecutor::Impl {
   std::optional<std::string> broken_;
   std::vector<int> pids_;
   std::thread manager_;
+  std::atomic<bool> manager_sleeping_{false};  // in epoll_wait, or about to be
 
   std::mutex join_mutex_;  // one joiner at a time
 

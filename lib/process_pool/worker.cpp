@@ -1,14 +1,20 @@
 #include "worker.hpp"
 
+#include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "concur/detail/code_address.hpp"
 #include "concur/detail/remote_call.hpp"
@@ -59,16 +65,65 @@ bool send_frame(int channel, wire::Kind kind, std::uint64_t id, std::string_view
   return wire::write_all(channel, frame);
 }
 
-// read_frame: the next frame from the parent; false at end of file.
-bool read_frame(int channel, wire::Header& header, std::string& payload) {
-  if (!wire::read_exact(channel, &header, sizeof header)) return false;
-  if (header.magic != wire::kMagic || header.size > wire::kMaxPayload) {
-    std::fprintf(stderr, "concur worker %d: corrupt frame from the parent\n", ::getpid());
-    exit_worker(126);
+// ChannelReader: buffered reads from the parent, so a small task costs one
+// read() rather than one for its header and one for its payload.
+class ChannelReader {
+ public:
+  explicit ChannelReader(int channel) : channel_(channel), buffer_(1 << 16) {}
+
+  // read_frame: the next frame from the parent; false at end of file.
+  bool read_frame(wire::Header& header, std::string& payload) {
+    if (!read(&header, sizeof header)) return false;
+    if (header.magic != wire::kMagic || header.size > wire::kMaxPayload) {
+      std::fprintf(stderr, "concur worker %d: corrupt frame from the parent\n", ::getpid());
+      exit_worker(126);
+    }
+    payload.resize(static_cast<std::size_t>(header.size));
+    return read(payload.data(), payload.size());
   }
-  payload.resize(static_cast<std::size_t>(header.size));
-  return wire::read_exact(channel, payload.data(), payload.size());
-}
+
+ private:
+  bool read(void* data, std::size_t size) {
+    auto* out = static_cast<char*>(data);
+    while (size > 0) {
+      if (begin_ == end_) {
+        // A large read goes straight to its destination.
+        if (size >= buffer_.size()) return wire::read_exact(channel_, out, size);
+        const ssize_t n = fill();
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        begin_ = 0;
+        end_ = static_cast<std::size_t>(n);
+      }
+      const std::size_t take = std::min(size, end_ - begin_);
+      std::memcpy(out, buffer_.data() + begin_, take);
+      begin_ += take;
+      out += take;
+      size -= take;
+    }
+    return true;
+  }
+
+  // fill: reads what has arrived. Before sleeping in read() it yields the
+  // CPU a few times: the next call is usually on its way (the parent sends
+  // it on seeing the last outcome), and a sleep and wake-up cost more than
+  // the call.
+  ssize_t fill() {
+    for (int attempt = 0; attempt < kYieldsBeforeSleep; ++attempt) {
+      const ssize_t n = ::recv(channel_, buffer_.data(), buffer_.size(), MSG_DONTWAIT);
+      if (n >= 0 || (errno != EAGAIN && errno != EINTR)) return n;
+      ::sched_yield();
+    }
+    return ::read(channel_, buffer_.data(), buffer_.size());
+  }
+
+  static constexpr int kYieldsBeforeSleep = 20;
+
+  int channel_;
+  std::vector<char> buffer_;
+  std::size_t begin_ = 0;
+  std::size_t end_ = 0;
+};
 
 }  // namespace
 
@@ -77,29 +132,30 @@ void die_with_parent(int expected_parent) {
   if (::getppid() != expected_parent) exit_worker(0);  // the parent died before prctl
 }
 
-void run_worker(int channel) {
+void run_worker(int in, int out) {
   spawned_unhooked = false;
   serving.store(true);
+  ChannelReader reader(in);
   wire::Header header;
   std::string payload;
-  if (!read_frame(channel, header, payload)) exit_worker(0);
+  if (!reader.read_frame(header, payload)) exit_worker(0);
   if (header.kind != wire::Kind::setup) exit_worker(126);
   std::string outcome;
   if (!payload.empty()) {
     try {
-      std::string_view in = payload;
+      std::string_view setup = payload;
       const auto initializer =
-          reinterpret_cast<void (*)()>(resolve_code(read_pod<CodeAddress>(in)));
+          reinterpret_cast<void (*)()>(resolve_code(read_pod<CodeAddress>(setup)));
       initializer();
     } catch (...) {
       write_current_exception(outcome);
-      send_frame(channel, wire::Kind::initializer_failed, 0, outcome);
+      send_frame(out, wire::Kind::initializer_failed, 0, outcome);
       exit_worker(1);
     }
   }
-  if (!send_frame(channel, wire::Kind::ready, 0, {})) exit_worker(0);
+  if (!send_frame(out, wire::Kind::ready, 0, {})) exit_worker(0);
   std::string frame;
-  while (read_frame(channel, header, payload)) {
+  while (reader.read_frame(header, payload)) {
     if (header.kind != wire::Kind::task) exit_worker(126);
     // The outcome is written after a header-sized gap, so the frame goes out
     // in one send without copying the outcome.
@@ -114,7 +170,7 @@ void run_worker(int channel) {
     reply.size = outcome.size();
     frame.replace(0, sizeof reply, reinterpret_cast<const char*>(&reply), sizeof reply);
     frame.append(outcome);
-    if (!wire::write_all(channel, frame)) break;
+    if (!wire::write_all(out, frame)) break;
   }
   exit_worker(0);
 }
@@ -144,15 +200,16 @@ void init(int argc, char** argv) {
     detail::init_called.store(true);
     return;
   }
-  int channel = -1;
+  int in = -1;
+  int out = -1;
   int parent = -1;
-  if (std::sscanf(role, "%d:%d", &channel, &parent) != 2 || channel < 0) {
+  if (std::sscanf(role, "%d,%d:%d", &in, &out, &parent) != 3 || in < 0 || out < 0) {
     std::fprintf(stderr, "concur: malformed %s=%s in the environment\n", detail::kWorkerEnv, role);
     std::_Exit(126);
   }
   ::unsetenv(detail::kWorkerEnv);
   detail::die_with_parent(parent);
-  detail::run_worker(channel);
+  detail::run_worker(in, out);
 }
 
 }  // namespace concur

@@ -4,14 +4,18 @@
 
 namespace concur::detail {
 
-// The environment variable a spawned worker finds: "<fd>:<parent pid>".
+// The environment variable a spawned worker finds:
+// "<in fd>,<out fd>:<parent pid>".
 inline constexpr const char* kWorkerEnv = "CONCUR_WORKER";
-// The descriptor a worker's channel is moved to.
-inline constexpr int kWorkerChannelFd = 3;
+// The descriptors a worker's channels are moved to. One socket per
+// direction: a reader draining one direction then never wakes a process
+// blocked on the other (a socketpair's two directions share a wait queue).
+inline constexpr int kWorkerInFd = 3;
+inline constexpr int kWorkerOutFd = 4;
 
-// run_worker: serves tasks from the parent over `channel` until it closes;
-// then exits the process.
-[[noreturn]] void run_worker(int channel);
+// run_worker: serves calls read from `in`, writing outcomes to `out`, until
+// `in` closes; then exits the process.
+[[noreturn]] void run_worker(int in, int out);
 
 // die_with_parent: the worker is killed when the thread that made it exits;
 // exits at once if that parent is already gone (prctl's race).
