@@ -25,7 +25,9 @@
 #include <optional>
 #include <utility>
 
+#include "concur/detail/remote_submit.hpp"
 #include "concur/detail/submit.hpp"
+#include "concur/errors.hpp"
 #include "concur/future.hpp"
 
 namespace concur {
@@ -44,6 +46,9 @@ concept Executor = requires(E& executor, int (*fn)(int)) {
 //   concur::AnyExecutor executor(std::make_unique<concur::ThreadPoolExecutor>(4));
 //   auto f = executor.submit([] { return 42; });
 //
+// Over a process pool, a call must be shippable (see ProcessPoolExecutor);
+// as the engine is only known at run time, a call that is not is refused
+// with ValueError at submit() rather than at compile time.
 // Destroying it destroys the engine (which waits for its work).
 class AnyExecutor {
  public:
@@ -54,7 +59,24 @@ class AnyExecutor {
   }
 
   template <class F, class... Args>
-  auto submit(F&& fn, Args&&... args) {
+  requires(!std::is_same_v<std::decay_t<F>, TaskOptions>) auto submit(F&& fn, Args&&... args) {
+    return submit(TaskOptions{}, std::forward<F>(fn), std::forward<Args>(args)...);
+  }
+
+  // submit(TaskOptions, ...): the options apply to process pools.
+  template <class F, class... Args>
+  auto submit(const TaskOptions& options, F&& fn, Args&&... args) {
+    if (engine_->runs_in_processes()) {
+      if constexpr (detail::ShippableCall<std::decay_t<F>, std::decay_t<Args>...>) {
+        return detail::submit_remote(*this, options, std::forward<F>(fn),
+                                     std::forward<Args>(args)...);
+      } else {
+        throw ValueError(
+            "AnyExecutor: this call cannot be shipped to a worker process (the callable must "
+            "be a function pointer or a lambda capturing plain values, the arguments and result "
+            "concur::Serializable)");
+      }
+    }
     return detail::submit_task(*this, std::forward<F>(fn), std::forward<Args>(args)...);
   }
 
@@ -67,19 +89,38 @@ class AnyExecutor {
     engine_->shutdown(wait, cancel_futures);
   }
 
-  // post_task: see ThreadPoolExecutor::post_task.
+  // post_task / post_job: see ThreadPoolExecutor::post_task and
+  // ProcessPoolExecutor::post_job.
   void post_task(detail::FutureStateBase* task) { engine_->post_task(task); }
+  void post_job(detail::RemoteJob job) { engine_->post_job(std::move(job)); }
 
  private:
+  template <class E>
+  static constexpr bool kRemote = requires(E& e, detail::RemoteJob job) {
+    e.post_job(job);
+  };
+
   struct EngineBase {
     virtual ~EngineBase() = default;
+    virtual bool runs_in_processes() const noexcept = 0;
     virtual void post_task(detail::FutureStateBase* task) = 0;
+    virtual void post_job(detail::RemoteJob job) = 0;
     virtual void shutdown(bool wait, bool cancel_futures) = 0;
   };
   template <class E>
   struct Engine final : EngineBase {
     explicit Engine(std::unique_ptr<E> e) : engine(std::move(e)) {}
-    void post_task(detail::FutureStateBase* task) override { engine->post_task(task); }
+    bool runs_in_processes() const noexcept override { return kRemote<E>; }
+    void post_task(detail::FutureStateBase* task) override {
+      if constexpr (kRemote<E>) {
+        task->release_ref();  // unreachable: submit() sends remote engines jobs
+      } else {
+        engine->post_task(task);
+      }
+    }
+    void post_job(detail::RemoteJob job) override {
+      if constexpr (kRemote<E>) engine->post_job(std::move(job));
+    }
     void shutdown(bool wait, bool cancel_futures) override {
       engine->shutdown(wait, cancel_futures);
     }

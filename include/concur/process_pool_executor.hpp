@@ -48,7 +48,7 @@
 #include <utility>
 #include <vector>
 
-#include "concur/detail/remote_call.hpp"
+#include "concur/detail/remote_submit.hpp"
 #include "concur/detail/submit.hpp"
 #include "concur/errors.hpp"
 #include "concur/executor.hpp"
@@ -79,23 +79,6 @@ struct ProcessPoolOptions {
   std::optional<StartMethod> start_method = std::nullopt;
 };
 
-// TaskOptions: per-task settings for submit(TaskOptions, fn, args...).
-struct TaskOptions {
-  // timeout: how long the task may run once a worker has started it; past
-  // it, the worker is killed and the task fails with TimeoutError.
-  std::optional<std::chrono::nanoseconds> timeout = std::nullopt;
-};
-
-namespace detail {
-// RemoteJob: a submitted call on its way to a worker.
-struct RemoteJob {
-  StateRef<FutureStateBase> state;
-  void (*deliver)(FutureStateBase&, std::string_view);  // the outcome's decoder
-  std::string call;                                     // encode_call()'s bytes
-  std::optional<std::chrono::nanoseconds> timeout;
-};
-}  // namespace detail
-
 class ProcessPoolExecutor {
  public:
   explicit ProcessPoolExecutor(ProcessPoolOptions options = {});
@@ -117,26 +100,8 @@ class ProcessPoolExecutor {
 
   template <class F, class... Args>
   auto submit(const TaskOptions& options, F&& fn, Args&&... args) {
-    using Fn = std::decay_t<F>;
-    detail::check_shippable_callable<Fn>();
-    (detail::check_serializable_argument<std::decay_t<Args>>(), ...);
-    using R = std::decay_t<std::invoke_result_t<Fn&, std::decay_t<Args>&...>>;
-    detail::check_serializable_result<R>();
-    detail::StateRef<detail::FutureState<R>> state(new detail::FutureState<R>());
-    Future<R> future = detail::make_future<R>(state);
-    detail::RemoteJob job{detail::StateRef<detail::FutureStateBase>(state.get()),
-                          &detail::deliver_outcome<R>, std::string(), options.timeout};
-    state->add_ref();  // the job's reference
-    try {
-      job.call = detail::encode_call<Fn, std::decay_t<Args>...>(fn, args...);
-    } catch (...) {
-      // A call that cannot be encoded fails only its own future (Python's
-      // PicklingError); the pool stays usable.
-      state->set_exception(std::current_exception());
-      return future;
-    }
-    post_job(std::move(job));
-    return future;
+    detail::check_shippable_call<std::decay_t<F>, std::decay_t<Args>...>();
+    return detail::submit_remote(*this, options, std::forward<F>(fn), std::forward<Args>(args)...);
   }
 
   // map: as ThreadPoolExecutor::map; MapOptions::chunksize batches that many

@@ -104,13 +104,55 @@ void CEREAL_LOAD_FUNCTION_NAME(concur::detail::InputArchive& ar, T& value) {
 
 namespace concur {
 
+namespace detail {
+
+// Has cereal a save and a load (or a serialize) for T itself? This says
+// nothing of a container's elements: std::vector<T> has one for every T.
+template <class T>
+concept CerealKnows = std::is_default_constructible_v<T> &&
+    cereal::traits::is_output_serializable<T, OutputArchive>::value &&
+    cereal::traits::is_input_serializable<T, InputArchive>::value;
+
+// serializable_deep: cereal's answer, checked again for the element types of
+// the standard containers, so std::vector<int*> is refused at compile time
+// instead of failing deep inside cereal.
+template <class T>
+struct serializable_deep
+    : std::bool_constant<std::is_object_v<T> && !std::is_pointer_v<T> && !std::is_const_v<T> &&
+                         (BytewiseCopyable<T> || CerealKnows<T>)> {};
+template <class... T>
+struct all_serializable : std::bool_constant<(serializable_deep<T>::value && ...)> {};
+
+template <class T, class A>
+struct serializable_deep<std::vector<T, A>> : all_serializable<T> {};
+template <class T, class A>
+struct serializable_deep<std::deque<T, A>> : all_serializable<T> {};
+template <class T, class A>
+struct serializable_deep<std::list<T, A>> : all_serializable<T> {};
+template <class T, std::size_t N>
+struct serializable_deep<std::array<T, N>> : all_serializable<T> {};
+template <class T>
+struct serializable_deep<std::optional<T>> : all_serializable<T> {};
+template <class A, class B>
+struct serializable_deep<std::pair<A, B>> : all_serializable<A, B> {};
+template <class... T>
+struct serializable_deep<std::tuple<T...>> : all_serializable<T...> {};
+template <class... T>
+struct serializable_deep<std::variant<T...>> : all_serializable<T...> {};
+template <class K, class C, class A>
+struct serializable_deep<std::set<K, C, A>> : all_serializable<K> {};
+template <class K, class V, class C, class A>
+struct serializable_deep<std::map<K, V, C, A>> : all_serializable<K, V> {};
+template <class K, class H, class E, class A>
+struct serializable_deep<std::unordered_set<K, H, E, A>> : all_serializable<K> {};
+template <class K, class V, class H, class E, class A>
+struct serializable_deep<std::unordered_map<K, V, H, E, A>> : all_serializable<K, V> {};
+
+}  // namespace detail
+
 // Serializable: T can be written to bytes and rebuilt from them.
 template <class T>
-concept Serializable = std::is_object_v<T> && !std::is_pointer_v<T> && !std::is_const_v<T> &&
-                       (detail::BytewiseCopyable<T> ||
-                        (std::is_default_constructible_v<T> &&
-                         cereal::traits::is_output_serializable<T, detail::OutputArchive>::value &&
-                         cereal::traits::is_input_serializable<T, detail::InputArchive>::value));
+concept Serializable = detail::serializable_deep<T>::value;
 
 namespace detail {
 

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <new>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -26,10 +27,12 @@
 
 namespace concur::detail {
 
+// A map() chunk of a function pointer ships the function's CodeAddress; a
+// chunk of a lambda is trivially copyable and ships as its bytes.
 template <class F>
-struct is_map_chunk : std::false_type {};
+struct is_map_chunk_of_function : std::false_type {};
 template <class F, class R, class Args>
-struct is_map_chunk<MapChunk<F, R, Args>> : std::true_type {};
+struct is_map_chunk_of_function<MapChunk<F, R, Args>> : std::is_pointer<F> {};
 
 // Shippable: a callable that can be named in another process: a function
 // pointer, a trivially copyable object (its bytes travel), or a map() chunk
@@ -77,17 +80,20 @@ template <class T>
 void write_pod(std::string& out, const T& value) {
   out.append(reinterpret_cast<const char*>(&value), sizeof value);
 }
+// read_pod: a trivially copyable T from its bytes, also for types without a
+// default constructor (a lambda's closure type).
 template <class T>
-T read_pod(std::string_view& in) {
+requires std::is_trivially_copyable_v<T> T read_pod(std::string_view& in) {
   ByteReader reader(in);
-  T value = read_bytewise<T>(reader);
+  alignas(T) unsigned char storage[sizeof(T)];
+  reader.read(storage, sizeof(T));
   in.remove_prefix(sizeof(T));
-  return value;
+  return *std::launder(reinterpret_cast<T*>(storage));
 }
 
 template <class F>
 void write_callable(std::string& out, const F& fn) {
-  if constexpr (is_map_chunk<F>::value) {
+  if constexpr (is_map_chunk_of_function<F>::value) {
     write_callable(out, fn.fn);
   } else if constexpr (std::is_pointer_v<F>) {
     write_pod(out, locate_code(reinterpret_cast<std::uintptr_t>(fn)));
@@ -97,12 +103,16 @@ void write_callable(std::string& out, const F& fn) {
 }
 template <class F>
 F read_callable(std::string_view& in) {
-  if constexpr (is_map_chunk<F>::value) {
+  if constexpr (is_map_chunk_of_function<F>::value) {
     return F{read_callable<decltype(F::fn)>(in)};
   } else if constexpr (std::is_pointer_v<F>) {
     return reinterpret_cast<F>(resolve_code(read_pod<CodeAddress>(in)));
-  } else {
+  } else if constexpr (std::is_trivially_copyable_v<F>) {
     return read_pod<F>(in);
+  } else {
+    // Unreachable: submit() checks Shippable<F>. (GCC 12 can instantiate
+    // this for a closure type that is still being completed.)
+    throw ValueError("concur: a callable that is not trivially copyable cannot be shipped");
   }
 }
 

@@ -1,0 +1,76 @@
+// concur/detail/remote_submit.hpp - submit() for executors that run calls in
+// other processes: the call is encoded in the caller's thread and queued as
+// a RemoteJob. Not API.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include "concur/detail/remote_call.hpp"
+#include "concur/future.hpp"
+
+namespace concur {
+
+// TaskOptions: per-task settings for submit(TaskOptions, fn, args...).
+struct TaskOptions {
+  // timeout: how long the task may run once a worker process has started
+  // it; past it, the worker is killed and the task fails with TimeoutError.
+  // (Threads cannot be killed: thread pools ignore it.)
+  std::optional<std::chrono::nanoseconds> timeout = std::nullopt;
+};
+
+namespace detail {
+
+// RemoteJob: a submitted call on its way to a worker process.
+struct RemoteJob {
+  StateRef<FutureStateBase> state;
+  void (*deliver)(FutureStateBase&, std::string_view);  // the outcome's decoder
+  std::string call;                                      // encode_call()'s bytes
+  std::optional<std::chrono::nanoseconds> timeout;
+};
+
+template <class F, class... Args>
+using remote_result_t = std::decay_t<std::invoke_result_t<F&, Args&...>>;
+
+// ShippableCall: fn(args...) can run in another process.
+template <class F, class... Args>
+concept ShippableCall = Shippable<F> && (Serializable<Args> && ...) &&
+                        (std::is_void_v<remote_result_t<F, Args...>> ||
+                         Serializable<remote_result_t<F, Args...>>);
+
+// check_shippable_call: the compile-time checks, one static_assert each.
+template <class F, class... Args>
+constexpr void check_shippable_call() {
+  check_shippable_callable<F>();
+  (check_serializable_argument<Args>(), ...);
+  check_serializable_result<remote_result_t<F, Args...>>();
+}
+
+// submit_remote: encodes fn(args...) and hands it to executor.post_job().
+// A call that cannot be encoded fails only its own future (Python's
+// PicklingError); the executor is not involved.
+template <class E, class F, class... Args>
+auto submit_remote(E& executor, const TaskOptions& options, F&& fn, Args&&... args) {
+  using Fn = std::decay_t<F>;
+  using R = remote_result_t<Fn, std::decay_t<Args>...>;
+  StateRef<FutureState<R>> state(new FutureState<R>());
+  Future<R> future = make_future<R>(state);
+  state->add_ref();  // the job's reference
+  RemoteJob job{StateRef<FutureStateBase>(state.get()), &deliver_outcome<R>, std::string(),
+                options.timeout};
+  try {
+    job.call = encode_call<Fn, std::decay_t<Args>...>(fn, args...);
+  } catch (...) {
+    state->set_exception(std::current_exception());
+    return future;
+  }
+  executor.post_job(std::move(job));
+  return future;
+}
+
+}  // namespace detail
+}  // namespace concur
