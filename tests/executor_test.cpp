@@ -230,6 +230,31 @@ TYPED_TEST(ExecutorTest, EXE_11_ChunksizeBelowOneIsAValueError) {
   EXPECT_EQ(got, (std::vector<int>{2, 4}));
 }
 
+// Python 3.14's Executor.map(buffersize=): at most that many calls are
+// submitted and not yet yielded.
+TYPED_TEST(ExecutorTest, MapBuffersizeBoundsTheCallsInFlight) {
+  auto executor = this->make(4);
+  const FileGate release = this->gate();
+  const FileCounter started = this->counter();
+  std::vector<int> xs{0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+  auto results = executor->map(
+      [release, started](int x) {
+        started.add();
+        release.wait();
+        return x * 3;
+      },
+      xs, MapOptions{.buffersize = 2});
+  ASSERT_TRUE(test::eventually([&] { return started.value() == 2; }));
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(started.value(), 2);  // four workers idle, yet only two calls out
+  release.set();
+  std::vector<int> got;
+  for (int v : results)
+    got.push_back(v);
+  EXPECT_EQ(got, (std::vector<int>{0, 3, 6, 9, 12, 15, 18, 21, 24, 27}));
+  EXPECT_THROW(executor->map([](int x) { return x; }, xs, MapOptions{.buffersize = 0}), ValueError);
+}
+
 TYPED_TEST(ExecutorTest, EXE_12_AnEmptyInputGivesAnEmptyResult) {
   auto executor = this->make(1);
   std::vector<int> none;

@@ -3,11 +3,15 @@
 // that no child process or descriptor outlives it.
 #include "concur/process_pool_executor.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
+#include <fstream>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -90,7 +94,8 @@ TEST_P(ProcessPoolTest, AHundredMegabytesRoundTrip) {
         return s;
       },
       payload);
-  const std::string& back = echoed.result(kHangGuard);
+  // A generous guard: sanitizers make copying 200 MB slow.
+  const std::string& back = echoed.result(kHangGuard * 6);
   ASSERT_EQ(back.size(), payload.size());
   EXPECT_EQ(back[12345], 'y');
   EXPECT_EQ(back.back(), 'z');
@@ -126,6 +131,27 @@ TEST_P(ProcessPoolTest, PPE_04_NeverMoreWorkersThanMaxWorkers) {
   release.set();
   for (int i = 0; i < 12; ++i)
     EXPECT_EQ(futures[i].result(kHangGuard), i);
+  release.remove();
+}
+
+TEST_P(ProcessPoolTest, PPE_03_AWorkerStartsForEachCallWhileNoneIsIdle) {
+  ProcessPoolExecutor pool(options(4));
+  FileGate release;
+  std::vector<Future<int>> futures;
+  for (int i = 0; i < 3; ++i) {
+    futures.push_back(pool.submit(
+        [release](int) {
+          release.wait();
+          return static_cast<int>(::getpid());
+        },
+        i));
+  }
+  ASSERT_TRUE(test::eventually([&] { return pool.worker_pids().size() == 3; }));
+  release.set();
+  std::set<int> pids;
+  for (auto& f : futures)
+    pids.insert(f.result(kHangGuard));
+  EXPECT_EQ(pids.size(), 3u);
   release.remove();
 }
 
@@ -535,6 +561,80 @@ TEST_P(ProcessPoolTest, ForkNeedsASingleThreadedProcess) {
   }
   release.set();
   other.join();
+}
+
+// run_helper: starts support/pool_helper.cpp with `args`; its stdout is
+// readable from `output`. Returns its pid.
+pid_t run_helper(std::vector<std::string> args, int& output) {
+  int pipe_fds[2];
+  EXPECT_EQ(::pipe2(pipe_fds, O_CLOEXEC), 0);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 1);
+  args.insert(args.begin(), CONCUR_POOL_HELPER);
+  std::vector<char*> argv;
+  for (auto& a : args)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  EXPECT_EQ(::posix_spawn(&pid, CONCUR_POOL_HELPER, &actions, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(pipe_fds[1]);
+  output = pipe_fds[0];
+  return pid;
+}
+
+std::string read_all(int fd) {
+  std::string text;
+  char buffer[256];
+  ssize_t n;
+  while ((n = ::read(fd, buffer, sizeof buffer)) > 0)
+    text.append(buffer, static_cast<std::size_t>(n));
+  return text;
+}
+
+// gone: the process has exited (it may linger as a zombie of its new parent).
+bool gone(int pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return true;
+  const auto close = line.rfind(')');
+  return close != std::string::npos && line.size() > close + 2 && line[close + 2] == 'Z';
+}
+
+TEST(ProcessPoolGuards, ASpawnedCopyThatSkipsInitFailsAtOnceAndSaysWhy) {
+  int output = -1;
+  const pid_t helper = run_helper({"unhooked"}, output);
+  const std::string said = read_all(output);
+  ::close(output);
+  int status = 0;
+  ASSERT_EQ(::waitpid(helper, &status, 0), helper);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << said;
+  EXPECT_NE(said.find("status 127"), std::string::npos) << said;
+  EXPECT_NE(said.find("concur::init"), std::string::npos) << said;
+}
+
+class OrphanTest : public ::testing::TestWithParam<const char*> {};
+INSTANTIATE_TEST_SUITE_P(StartMethods, OrphanTest, ::testing::Values("spawn", "fork"),
+                         [](const ::testing::TestParamInfo<const char*>& param) {
+                           return std::string(param.param);
+                         });
+
+TEST_P(OrphanTest, WorkersDieWithTheirParent) {
+  int output = -1;
+  const pid_t helper = run_helper({"orphan", GetParam()}, output);
+  std::string line;
+  char c;
+  while (::read(output, &c, 1) == 1 && c != '\n')
+    line.push_back(c);
+  ::close(output);
+  const int worker = std::atoi(line.c_str());
+  ASSERT_GT(worker, 0) << "the helper printed no worker pid";
+  EXPECT_FALSE(gone(worker));
+  ::kill(helper, SIGKILL);
+  ASSERT_EQ(::waitpid(helper, nullptr, 0), helper);
+  EXPECT_TRUE(test::eventually([&] { return gone(worker); }))
+      << "worker " << worker << " outlived its parent";
 }
 
 TEST(ProcessPoolDefaults, SpawnIsTheDefaultOnceInitWasCalled) {

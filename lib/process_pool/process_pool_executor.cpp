@@ -231,13 +231,26 @@ class ProcessPoolExecutor::Impl {
     return true;
   }
 
-  // dispatch: hands queued calls to workers that have room, starting
-  // workers while calls wait and the limit allows; lets retired workers go.
+  // dispatch: hands queued calls out: first to idle workers, then to new
+  // workers while the limit allows (Python starts one per call when none is
+  // idle), and only then as the call a busy worker runs next. Also lets
+  // retired workers go.
   void dispatch() {
     for (auto& [id, worker] : workers_) {
       if (!worker->closing && retiring(*worker) && worker->calls.empty()) close_channel(*worker);
     }
     for (;;) {
+      for (auto& [id, worker] : workers_) {
+        if (!has_room(*worker) || !worker->calls.empty()) continue;
+        std::optional<RemoteJob> job = next_job();
+        if (!job) return;
+        send(*worker, std::move(*job));
+      }
+      if (!has_pending()) return;
+      if (live_workers() < max_workers_) {
+        if (!start_worker()) return;
+        continue;
+      }
       for (auto& [id, worker] : workers_) {
         while (has_room(*worker)) {
           std::optional<RemoteJob> job = next_job();
@@ -245,8 +258,7 @@ class ProcessPoolExecutor::Impl {
           send(*worker, std::move(*job));
         }
       }
-      if (!has_pending() || live_workers() >= max_workers_) return;
-      if (!start_worker()) return;
+      return;
     }
   }
 

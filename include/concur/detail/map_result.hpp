@@ -1,8 +1,10 @@
 // concur/detail/map_result.hpp - the range Executor::map returns. Not API.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <iterator>
 #include <optional>
 #include <utility>
@@ -22,6 +24,12 @@ struct MapOptions {
   // chunksize: how many items one task handles (>= 1; ValueError otherwise).
   // Larger chunks trade cancellability for throughput.
   std::size_t chunksize = 1;
+  // buffersize (Python 3.14): at most this many tasks (chunks) are submitted
+  // and not yet yielded; the rest are submitted as results are consumed.
+  // None = everything at once. Less than 1 is a ValueError. The inputs are
+  // still read at the call; with a buffersize the range must not outlive
+  // its executor.
+  std::optional<std::size_t> buffersize = std::nullopt;
 };
 
 // MapResult<R>: the results of a map(), in input order. Every call was
@@ -35,8 +43,18 @@ struct MapOptions {
 template <class R>
 class MapResult {
  public:
-  MapResult(std::vector<Future<std::vector<R>>> chunks, detail::Deadline deadline)
+  using Chunk = Future<std::vector<R>>;
+  // Feed: submits the next chunk, if any is left.
+  using Feed = std::function<std::optional<Chunk>()>;
+
+  MapResult(std::vector<Chunk> chunks, detail::Deadline deadline)
       : chunks_(std::move(chunks)), deadline_(deadline) {}
+  // MapResult(feed, ...): keeps `buffered` chunks submitted ahead of the one
+  // being read, taking them from feed().
+  MapResult(Feed feed, std::size_t buffered, detail::Deadline deadline)
+      : deadline_(deadline), feed_(std::move(feed)), buffered_(buffered) {
+    top_up();
+  }
   MapResult(MapResult&&) noexcept = default;
   MapResult& operator=(MapResult&&) noexcept = default;
   MapResult(const MapResult&) = delete;
@@ -71,6 +89,7 @@ class MapResult {
     }
     // Skip empty chunks; stop at the end.
     for (;; ++chunk_, item_ = 0) {
+      top_up();
       if (chunk_ >= chunks_.size()) {
         done_ = true;
         return;
@@ -91,6 +110,18 @@ class MapResult {
     return deadline_ - detail::Clock::now();
   }
 
+  // top_up: keeps buffered_ chunks submitted from the current one on.
+  void top_up() {
+    while (feed_ && chunks_.size() - std::min(chunk_, chunks_.size()) < buffered_) {
+      std::optional<Chunk> next = feed_();
+      if (!next) {
+        feed_ = nullptr;
+        return;
+      }
+      chunks_.push_back(std::move(*next));
+    }
+  }
+
   void cancel_rest() noexcept {
     for (std::size_t i = chunk_; i < chunks_.size(); ++i) {
       if (chunks_[i].valid()) chunks_[i].cancel();
@@ -99,6 +130,8 @@ class MapResult {
 
   std::vector<Future<std::vector<R>>> chunks_;
   detail::Deadline deadline_;
+  Feed feed_;                 // with a buffersize: the chunks not yet submitted
+  std::size_t buffered_ = 0;  // how many to keep submitted ahead
   std::size_t chunk_ = 0;
   std::size_t item_ = 0;
   bool stepped_ = false;

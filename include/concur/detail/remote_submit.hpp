@@ -29,7 +29,7 @@ namespace detail {
 struct RemoteJob {
   StateRef<FutureStateBase> state;
   void (*deliver)(FutureStateBase&, std::string_view);  // the outcome's decoder
-  std::string call;                                      // encode_call()'s bytes
+  std::string call;                                     // encode_call()'s bytes
   std::optional<std::chrono::nanoseconds> timeout;
 };
 
@@ -38,7 +38,7 @@ using remote_result_t = std::decay_t<std::invoke_result_t<F&, Args&...>>;
 
 // ShippableCall: fn(args...) can run in another process.
 template <class F, class... Args>
-concept ShippableCall = Shippable<F> && (Serializable<Args> && ...) &&
+concept ShippableCall = Shippable<F> &&(Serializable<Args>&&...) &&
                         (std::is_void_v<remote_result_t<F, Args...>> ||
                          Serializable<remote_result_t<F, Args...>>);
 

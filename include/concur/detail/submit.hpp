@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
+#include <optional>
 #include <ranges>
 #include <tuple>
 #include <type_traits>
@@ -63,6 +65,29 @@ struct MapChunk {
   }
 };
 
+// map_buffered: map_ranges with a buffersize: the inputs are batched now, the
+// batches submitted as the result range asks for them.
+template <class R, class Args, class E, class F, class... Ranges>
+MapResult<R> map_buffered(E& executor, F fn, const MapOptions& options, Deadline deadline,
+                          Ranges&&... ranges) {
+  auto batches = std::make_shared<std::vector<std::vector<Args>>>();
+  std::vector<Args> chunk;
+  for_each_zipped(
+      [&](auto&&... items) {
+        chunk.emplace_back(std::forward<decltype(items)>(items)...);
+        if (chunk.size() == options.chunksize) batches->push_back(std::exchange(chunk, {}));
+      },
+      ranges...);
+  if (!chunk.empty()) batches->push_back(std::move(chunk));
+  auto next = std::make_shared<std::size_t>(0);
+  typename MapResult<R>::Feed feed = [&executor, fn, batches,
+                                      next]() -> std::optional<Future<std::vector<R>>> {
+    if (*next >= batches->size()) return std::nullopt;
+    return executor.submit(MapChunk<F, R, Args>{fn}, std::move((*batches)[(*next)++]));
+  };
+  return MapResult<R>(std::move(feed), *options.buffersize, deadline);
+}
+
 // map_ranges: fn over the zipped ranges, in chunks of options.chunksize
 // items, every chunk submitted before it returns.
 template <class E, class F, class... Ranges>
@@ -73,6 +98,10 @@ auto map_ranges(E& executor, F fn, const MapOptions& options, Ranges&&... ranges
   const detail::Deadline deadline =
       options.timeout ? detail::deadline_after(*options.timeout) : detail::kNoDeadline;
   using Args = std::tuple<std::remove_cvref_t<std::ranges::range_reference_t<Ranges>>...>;
+  if (options.buffersize) {
+    if (*options.buffersize < 1) throw ValueError("buffersize must be None or > 0");
+    return map_buffered<R, Args>(executor, std::move(fn), options, deadline, ranges...);
+  }
   std::vector<Future<std::vector<R>>> chunks;
   std::vector<Args> chunk;
   auto submit_chunk = [&] {
