@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -104,20 +105,21 @@ class ChannelReader {
     return true;
   }
 
-  // fill: reads what has arrived. Before sleeping in read() it yields the
-  // CPU a few times: the next call is usually on its way (the parent sends
-  // it on seeing the last outcome), and a sleep and wake-up cost more than
-  // the call.
+  // fill: reads what has arrived. Before sleeping in read() it polls for a
+  // short while: the next call is usually on its way (the parent sends it
+  // on seeing the last outcome), and on a virtual machine a sleep and
+  // wake-up can cost far more than the call.
   ssize_t fill() {
-    for (int attempt = 0; attempt < kYieldsBeforeSleep; ++attempt) {
+    const auto give_up = std::chrono::steady_clock::now() + kPollBeforeSleep;
+    do {
       const ssize_t n = ::recv(channel_, buffer_.data(), buffer_.size(), MSG_DONTWAIT);
       if (n >= 0 || (errno != EAGAIN && errno != EINTR)) return n;
       ::sched_yield();
-    }
+    } while (std::chrono::steady_clock::now() < give_up);
     return ::read(channel_, buffer_.data(), buffer_.size());
   }
 
-  static constexpr int kYieldsBeforeSleep = 20;
+  static constexpr auto kPollBeforeSleep = std::chrono::microseconds(50);
 
   int channel_;
   std::vector<char> buffer_;
