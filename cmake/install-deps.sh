@@ -10,8 +10,9 @@ goal=${1:-test}
 packages=(g++ make cmake ninja-build libboost-dev libboost-thread-dev libcereal-dev libgtest-dev libgmock-dev libbenchmark-dev
   libconcurrentqueue-dev libtbb-dev) # optional benchmark anchors: moodycamel's queue, oneTBB
 case "$goal" in
-  test | bench) ;;
-  ci) packages+=(clang clang-format) ;; # the thread-safety build, the format check
+  test) ;;
+  bench) packages+=(python3) ;; # CPython, the process pool's anchor
+  ci) packages+=(clang clang-format python3) ;; # the thread-safety build, the format check
   *)
     echo "usage: $0 {test|bench|ci}" >&2
     exit 2

@@ -549,6 +549,35 @@ TEST_P(ProcessPoolTest, EveryFutureEndsWhileWorkersAreKilled) {
   EXPECT_GT(ok, 0);
 }
 
+void slow_initializer() {
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+}
+
+// Workers killed while they start (in a slow initializer): the call they
+// hold never started, so it goes back to the queue - but not forever: after
+// 3 deaths it fails for good.
+TEST_P(ProcessPoolTest, ACallWhoseWorkersKeepDyingFailsForGood) {
+  ProcessPoolExecutor pool(ProcessPoolOptions{
+      .max_workers = 1, .initializer = slow_initializer, .start_method = GetParam()});
+  std::atomic<bool> stop{false};
+  std::thread killer([&] {
+    while (!stop.load()) {
+      for (int pid : pool.worker_pids())
+        ::kill(pid, SIGKILL);
+      std::this_thread::sleep_for(100us);
+    }
+  });
+  auto doomed = pool.submit(square, 3);
+  try {
+    doomed.result(kHangGuard);
+    ADD_FAILURE() << "a result although every worker was killed";
+  } catch (const BrokenProcessPool& e) {
+    EXPECT_NE(std::string(e.what()).find("3 worker processes died"), std::string::npos) << e.what();
+  }
+  stop = true;
+  killer.join();
+}
+
 TEST_P(ProcessPoolTest, ForkNeedsASingleThreadedProcess) {
   if (GetParam() != StartMethod::fork) GTEST_SKIP() << "fork only";
   Event release;

@@ -48,6 +48,8 @@ constexpr const char* kAbruptMessage =
 constexpr std::size_t kCallsPerWorker = 2;
 // How long the manager polls for events before it sleeps in epoll_wait.
 constexpr auto kPollBeforeSleep = std::chrono::microseconds(50);
+// Workers that may die holding one call before it fails for good.
+constexpr int kMaxDeathsPerCall = 3;
 // Workers in a row that may die while starting before the pool gives up.
 constexpr int kMaxStartupFailures = 3;
 
@@ -608,14 +610,29 @@ class ProcessPoolExecutor::Impl {
       fail<BrokenProcessPool>(
           *job, kAbruptMessage + std::to_string(worker.process.pid) + " " + status.describe());
     }
-    // Calls it had not started go back to the front of the queue.
-    {
-      std::lock_guard<std::mutex> hold(mutex_);
-      for (auto it = worker.calls.rbegin(); it != worker.calls.rend(); ++it) {
-        pending_.push_front(std::move(*it));
+    // Calls it had not started go back to the front of the queue - unless
+    // workers keep dying under the same call: after kMaxDeathsPerCall it
+    // fails for good (dask's "allowed failures"), so a poisonous call
+    // cannot kill workers forever.
+    std::deque<RemoteJob> requeued;
+    for (RemoteJob& job : worker.calls) {
+      if (++job.deaths >= kMaxDeathsPerCall) {
+        fail<BrokenProcessPool>(job, std::to_string(kMaxDeathsPerCall) +
+                                         " worker processes died while holding this call; "
+                                         "the last, pid " +
+                                         std::to_string(worker.process.pid) + ", " +
+                                         status.describe());
+      } else {
+        requeued.push_back(std::move(job));
       }
     }
     worker.calls.clear();
+    {
+      std::lock_guard<std::mutex> hold(mutex_);
+      for (auto it = requeued.rbegin(); it != requeued.rend(); ++it) {
+        pending_.push_front(std::move(*it));
+      }
+    }
     close_channel(worker);
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, worker.process.from_worker.get(), nullptr);
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, worker.process.pidfd.get(), nullptr);

@@ -31,6 +31,7 @@ struct RemoteJob {
   void (*deliver)(FutureStateBase&, std::string_view);  // the outcome's decoder
   std::string call;                                     // encode_call()'s bytes
   std::optional<std::chrono::nanoseconds> timeout;
+  int deaths = 0;  // workers that died holding it (see kMaxDeathsPerCall)
 };
 
 template <class F, class... Args>
