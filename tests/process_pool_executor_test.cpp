@@ -37,6 +37,26 @@ int own_pid(int) {
   return static_cast<int>(::getpid());
 }
 
+// failure_of<E>: the what() of the E that `future` fails with (a test
+// failure, and "", if it does not).
+template <class E, class T>
+std::string failure_of(const Future<T>& future) {
+  try {
+    future.result(kHangGuard);
+    ADD_FAILURE() << "no exception";
+  } catch (const E& e) {
+    return e.what();
+  }
+  return {};
+}
+
+// EXPECT_CONTAINS: `text` (evaluated once) contains `part`.
+#define EXPECT_CONTAINS(text, part)                                    \
+  do {                                                                 \
+    const std::string whole_text = (text);                             \
+    EXPECT_NE(whole_text.find(part), std::string::npos) << whole_text; \
+  } while (false)
+
 class ProcessPoolTest : public test::NothingLeaks,
                         public ::testing::WithParamInterface<StartMethod> {
  protected:
@@ -188,12 +208,7 @@ TEST_P(ProcessPoolTest, PPE_06_OnlyTwoCallsPerWorkerLeaveTheQueue) {
 TEST_P(ProcessPoolTest, PPE_07_StandardAndConcurExceptionsComeBackAsThemselves) {
   ProcessPoolExecutor pool(options(1));
   auto out_of_range = pool.submit([](int) -> int { throw std::out_of_range("index 7"); }, 0);
-  try {
-    out_of_range.result(kHangGuard);
-    FAIL() << "no exception";
-  } catch (const std::out_of_range& e) {
-    EXPECT_STREQ(e.what(), "index 7");
-  }
+  EXPECT_EQ(failure_of<std::out_of_range>(out_of_range), "index 7");
   auto value_error = pool.submit([](int) -> int { throw ValueError("bad value"); }, 0);
   EXPECT_THROW(value_error.result(kHangGuard), ValueError);
   auto runtime = pool.submit([](int) -> int { throw std::runtime_error("plain"); }, 0);
@@ -247,14 +262,9 @@ TEST_P(ProcessPoolTest, PPE_09_PPE_11_AWorkerKilledMidTaskFailsOnlyThatTask) {
   }();
   ASSERT_EQ(pool.worker_pids().size(), 1u);
   ::kill(victim_pid, SIGKILL);
-  try {
-    victim.result(kHangGuard);
-    FAIL() << "no exception";
-  } catch (const BrokenProcessPool& e) {
-    const std::string what = e.what();
-    EXPECT_NE(what.find(std::to_string(victim_pid)), std::string::npos) << what;
-    EXPECT_NE(what.find("SIGKILL"), std::string::npos) << what;
-  }
+  const std::string what = failure_of<BrokenProcessPool>(victim);
+  EXPECT_CONTAINS(what, std::to_string(victim_pid));
+  EXPECT_CONTAINS(what, "SIGKILL");
   EXPECT_EQ(pool.submit(square, 3).result(kHangGuard), 9);
   started.remove();
 }
@@ -262,19 +272,9 @@ TEST_P(ProcessPoolTest, PPE_09_PPE_11_AWorkerKilledMidTaskFailsOnlyThatTask) {
 TEST_P(ProcessPoolTest, PPE_09_ATaskThatAbortsOrExitsFailsWithItsSignalOrStatus) {
   ProcessPoolExecutor pool(options(1));
   auto aborted = pool.submit([](int) -> int { std::abort(); }, 0);
-  try {
-    aborted.result(kHangGuard);
-    FAIL() << "no exception";
-  } catch (const BrokenProcessPool& e) {
-    EXPECT_NE(std::string(e.what()).find("SIGABRT"), std::string::npos) << e.what();
-  }
+  EXPECT_CONTAINS(failure_of<BrokenProcessPool>(aborted), "SIGABRT");
   auto exited = pool.submit([](int) -> int { std::_Exit(3); }, 0);
-  try {
-    exited.result(kHangGuard);
-    FAIL() << "no exception";
-  } catch (const BrokenProcessPool& e) {
-    EXPECT_NE(std::string(e.what()).find("exited with status 3"), std::string::npos) << e.what();
-  }
+  EXPECT_CONTAINS(failure_of<BrokenProcessPool>(exited), "exited with status 3");
   EXPECT_EQ(pool.submit(square, 5).result(kHangGuard), 25);
 }
 
@@ -309,12 +309,7 @@ TEST_P(ProcessPoolTest, PPE_13_AnArgumentThatFailsToSerializeFailsOnlyItsFuture)
 TEST_P(ProcessPoolTest, PPE_15_AResultThatFailsToSerializeFailsOnlyItsFuture) {
   ProcessPoolExecutor pool(options(1));
   auto refused = pool.submit([](int) { return RefusesToSerialize{}; }, 0);
-  try {
-    refused.result(kHangGuard);
-    FAIL() << "no exception";
-  } catch (const std::runtime_error& e) {
-    EXPECT_STREQ(e.what(), "cannot serialize this one");
-  }
+  EXPECT_EQ(failure_of<std::runtime_error>(refused), "cannot serialize this one");
   EXPECT_EQ(pool.submit(square, 4).result(kHangGuard), 16);
 }
 
@@ -330,12 +325,7 @@ TEST_P(ProcessPoolTest, PPE_16_GarbageFromAWorkerFailsItsTaskAndTheWorkerIsRepla
         return 0;
       },
       0);
-  try {
-    corrupt.result(kHangGuard);
-    FAIL() << "no exception";
-  } catch (const BrokenProcessPool& e) {
-    EXPECT_NE(std::string(e.what()).find(std::to_string(before)), std::string::npos) << e.what();
-  }
+  EXPECT_CONTAINS(failure_of<BrokenProcessPool>(corrupt), std::to_string(before));
   const int after = pool.submit(own_pid, 0).result(kHangGuard);
   EXPECT_NE(after, before);
 }
@@ -381,12 +371,7 @@ TEST_P(ProcessPoolTest, PPE_20_AFailingInitializerBreaksThePool) {
   ProcessPoolExecutor pool(ProcessPoolOptions{
       .max_workers = 1, .initializer = failing_initializer, .start_method = GetParam()});
   auto first = pool.submit(square, 2);
-  try {
-    first.result(kHangGuard);
-    FAIL() << "no exception";
-  } catch (const BrokenProcessPool& e) {
-    EXPECT_NE(std::string(e.what()).find("initializer refused"), std::string::npos) << e.what();
-  }
+  EXPECT_CONTAINS(failure_of<BrokenProcessPool>(first), "initializer refused");
   EXPECT_THROW(pool.submit(square, 3), BrokenProcessPool);
 }
 
