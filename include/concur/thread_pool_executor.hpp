@@ -36,6 +36,10 @@
 
 namespace concur {
 
+namespace gil {
+class Gil;
+}
+
 // ThreadPoolOptions: how a ThreadPoolExecutor is built.
 struct ThreadPoolOptions {
   // max_workers: the most threads it starts; default min(32, hardware
@@ -46,6 +50,10 @@ struct ThreadPoolOptions {
   std::string thread_name_prefix = {};
   // initializer: runs in each worker thread before its first task.
   std::function<void()> initializer = {};
+  // gil: if set, every task (and the initializer) runs holding this GIL,
+  // taken before and released after, and not held while a worker idles:
+  // the pool's threads behave like Python threads. Must outlive the pool.
+  gil::Gil* gil = nullptr;
   // stack_size: each worker's stack in bytes (Python's threading.stack_size);
   // 0 is the system default.
   std::size_t stack_size = 0;

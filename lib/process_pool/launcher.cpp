@@ -91,8 +91,9 @@ int count_threads() {
   return threads;
 }
 
-// The threads a sanitizer runtime runs beside the program's: ThreadSanitizer
-// has a background thread and makes fork() safe around it.
+// The threads a sanitizer runtime may run beside the program's:
+// ThreadSanitizer starts a background thread (with the program's first
+// thread) and makes fork() safe around it.
 #if defined(__SANITIZE_THREAD__)
 constexpr int kRuntimeThreads = 1;
 #elif defined(__has_feature)
@@ -303,8 +304,9 @@ ssize_t receive_with_fds(int socket, void* data, std::size_t size, int (&fds)[2]
 class ForkServer {
  public:
   ForkServer() {
+    // (A sanitizer's runtime thread may or may not have started yet.)
     const int threads = count_threads();
-    if (threads != 1 + kRuntimeThreads) {
+    if (threads < 1 || threads > 1 + kRuntimeThreads) {
       throw RuntimeError(
           "ProcessPoolExecutor: StartMethod::fork needs a single-threaded process to fork its "
           "fork server from, and this one has " +

@@ -9,10 +9,12 @@
 #include <cstdio>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "concur/gil.hpp"
 #include "concur/queue.hpp"
 #include "concur/semaphore.hpp"
 
@@ -68,6 +70,7 @@ class ThreadPoolExecutor::Impl {
         prefix_(options.thread_name_prefix.empty() ? default_prefix()
                                                    : std::move(options.thread_name_prefix)),
         initializer_(std::move(options.initializer)),
+        gil_(options.gil),
         stack_size_(options.stack_size) {}
 
   void enqueue(detail::FutureStateBase* task) {
@@ -141,6 +144,8 @@ class ThreadPoolExecutor::Impl {
     pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
     if (initializer_) {
       try {
+        std::optional<gil::Held> hold;
+        if (gil_ != nullptr) hold.emplace(*gil_);
         initializer_();
       } catch (...) {
         report_initializer_error(std::current_exception());
@@ -176,7 +181,9 @@ class ThreadPoolExecutor::Impl {
       }
       offer.offered = false;
       if (task != nullptr) {
+        if (gil_ != nullptr) gil_->acquire();
         task->run_task();
+        if (gil_ != nullptr && gil_->held_by_me()) gil_->release();
         task->release_ref();
         continue;
       }
@@ -235,6 +242,7 @@ class ThreadPoolExecutor::Impl {
   const std::size_t max_workers_;
   const std::string prefix_;
   const std::function<void()> initializer_;
+  gil::Gil* const gil_;
   const std::size_t stack_size_;
 
   std::mutex mutex_;                    // guards the members below (Python's _shutdown_lock)
