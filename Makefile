@@ -10,7 +10,9 @@ bench:
 	./build/bench/bench/concur_bench_sync --benchmark_min_time=0.2
 	./build/bench/bench/concur_bench_queue --benchmark_min_time=0.2
 	./build/bench/bench/concur_bench_thread_pool --benchmark_min_time=0.2
+	./build/bench/bench/concur_bench_gil --benchmark_min_time=0.2
 	python3 bench/compare_cpython_process_pool.py build/bench/bench/concur_bench_process_pool
+	python3 bench/compare_cpython_gil.py build/bench/bench/concur_gil_experiments
 
 test:
 	bash cmake/install-deps.sh test

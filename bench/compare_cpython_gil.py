@@ -6,9 +6,10 @@
 Runs (a)-(e) of bench/gil_experiments.cpp on this python3 (and on python2.7
 for (d) when one is installed), runs the emulator's program with --json, and
 prints both with the issue's targets. CPython does not count its own GIL
-switches, so (b) infers them the way GIL.md's measurements did: a thread that
-sees a gap of more than 20 us between two turns of its loop lost the GIL and
-got it back; a slice is a run of turns without such a gap.
+switches, so (b) infers them: a thread that sees a gap of more than half the
+switch interval between two turns of its loop lost the GIL and got it back (a
+smaller threshold counts the VM's own preemptions too); a slice is a run of
+turns without such a gap.
 """
 import concurrent.futures as cf
 import json
@@ -20,7 +21,6 @@ import time
 
 WORK = 20_000_000
 INTERVALS = [("5ms", 5e-3), ("1ms", 1e-3), ("0.1ms", 1e-4)]
-GAP = 20e-6
 
 
 def count(n):
@@ -50,13 +50,15 @@ def switching(threads, interval):
     stop = False
     record = []
 
+    gap = max(20e-6, interval / 2)
+
     def spin(slices):
         clock = time.perf_counter
         last = clock()
         began = last
         while not stop:
             now = clock()
-            if now - last > GAP:
+            if now - last > gap:
                 slices.append((began, last))
                 began = now
             last = now

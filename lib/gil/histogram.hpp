@@ -1,6 +1,6 @@
-// LogHistogram: durations in logarithmic buckets (four per power of two,
-// so a percentile is within 25% of the truth), for the GIL's wait and slice
-// percentiles without keeping every sample.
+// LogHistogram: durations in logarithmic buckets (sixteen per power of two;
+// a percentile is reported as its bucket's middle, within 3% of the truth),
+// for the GIL's wait and slice percentiles without keeping every sample.
 #pragma once
 
 #include <array>
@@ -24,7 +24,7 @@ class LogHistogram {
     return std::chrono::nanoseconds(static_cast<std::int64_t>(max_));
   }
 
-  // percentile: the upper bound of the bucket holding the q-th sample
+  // percentile: the middle of the bucket holding the q-th sample
   // (0 < q <= 1), never above the largest sample.
   std::chrono::nanoseconds percentile(double q) const {
     if (count_ == 0) return std::chrono::nanoseconds(0);
@@ -33,28 +33,36 @@ class LogHistogram {
     for (std::size_t i = 0; i < buckets_.size(); ++i) {
       seen += buckets_[i];
       if (seen >= rank) {
-        const std::uint64_t bound = upper_bound(i);
-        return std::chrono::nanoseconds(static_cast<std::int64_t>(bound < max_ ? bound : max_));
+        const std::uint64_t middle = (lower_bound(i) + upper_bound(i)) / 2;
+        return std::chrono::nanoseconds(static_cast<std::int64_t>(middle < max_ ? middle : max_));
       }
     }
     return max();
   }
 
  private:
+  static constexpr int kSubBits = 4;  // 16 buckets per power of two
+  static constexpr std::uint64_t kSub = 1u << kSubBits;
+
   static std::size_t index(std::uint64_t ns) {
-    if (ns < 4) return static_cast<std::size_t>(ns);
+    if (ns < kSub) return static_cast<std::size_t>(ns);
     const int exponent = 63 - std::countl_zero(ns);
-    const auto sub = static_cast<std::size_t>((ns >> (exponent - 2)) & 3);
-    return static_cast<std::size_t>(exponent) * 4 + sub;
+    const auto sub = static_cast<std::size_t>((ns >> (exponent - kSubBits)) & (kSub - 1));
+    return static_cast<std::size_t>(exponent - kSubBits + 1) * kSub + sub;
+  }
+  static std::uint64_t lower_bound(std::size_t i) {
+    if (i < kSub) return i;
+    const std::size_t exponent = i / kSub + kSubBits - 1;
+    const std::uint64_t sub = i % kSub;
+    return (kSub + sub) << (exponent - kSubBits);
   }
   static std::uint64_t upper_bound(std::size_t i) {
-    if (i < 4) return i;
-    const std::size_t exponent = i / 4;
-    const std::uint64_t sub = i % 4;
-    return ((4 + sub + 1) << (exponent - 2)) - 1;
+    if (i < kSub) return i;
+    const std::size_t exponent = i / kSub + kSubBits - 1;
+    return lower_bound(i) + (std::uint64_t{1} << (exponent - kSubBits)) - 1;
   }
 
-  std::array<std::uint64_t, 64 * 4> buckets_{};
+  std::array<std::uint64_t, 64 * kSub> buckets_{};
   std::uint64_t count_ = 0;
   std::uint64_t max_ = 0;
 };
