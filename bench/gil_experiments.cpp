@@ -4,6 +4,7 @@
 // prints both side by side.
 //
 //   ./build/bench/bench/concur_gil_experiments [--json]
+//   ./build/bench/bench/concur_gil_experiments --switching <threads> <interval us>
 //
 // (a) CPU-bound countdown on 1, 2 and 4 threads under the modern GIL, and
 //     in 2 and 4 processes (each its own GIL): speed relative to sequential.
@@ -18,9 +19,11 @@
 // `while n > 0: n -= 1` costs, so that the GIL's overheads weigh the same.
 #include <time.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <thread>
@@ -94,32 +97,50 @@ double run_processes(int processes) {
 }
 
 struct SwitchFigures {
-  double switches_per_second;
+  double switches_per_second;  // inferred from gaps, as the Python script does
+  double exact_per_second;     // the emulator's own count
   double slice_p50_ms;
 };
 
+// run_switching: `threads` CPU-bound threads for one second. Besides the
+// emulator's exact count, each thread infers its lost-and-regained GILs the
+// way bench/compare_cpython_gil.py must for CPython (which counts nothing):
+// a gap of more than half the interval between two turns of its loop.
 SwitchFigures run_switching(int threads, std::chrono::nanoseconds interval) {
   Gil gil({.policy = Policy::modern, .switch_interval = interval});
+  const auto gap = std::max<Clock::duration>(20us, interval / 2);
   std::atomic<bool> stop{false};
+  std::atomic<bool> measuring{false};
+  std::atomic<long> gaps{0};
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; ++t) {
-    pool.emplace_back([&] {
+    pool.emplace_back([&, t] {
       Held hold(gil);
       long x = t;
+      long seen = 0;
+      auto last = Clock::now();
       while (!stop.load(std::memory_order_relaxed)) {
         x = work_unit(x);
         gil.tick();
+        const auto now = Clock::now();
+        if (now - last > gap && measuring.load(std::memory_order_relaxed)) ++seen;
+        last = now;
       }
+      gaps += seen;
     });
   }
   std::this_thread::sleep_for(200ms);  // settle
   gil.reset_stats();
+  measuring = true;
+  const auto start = Clock::now();
   std::this_thread::sleep_for(1s);
+  measuring = false;
+  const double elapsed = seconds_since(start);
   const auto stats = gil.stats();
   stop = true;
   for (auto& t : pool)
     t.join();
-  return {stats.switches_per_second(),
+  return {static_cast<double>(gaps.load()) / elapsed, stats.switches_per_second(),
           std::chrono::duration<double, std::milli>(stats.slice.p50).count()};
 }
 
@@ -182,6 +203,15 @@ double run_io(int threads) {
 
 int main(int argc, char** argv) {
   concur::init(argc, argv);
+  if (argc == 4 && std::strcmp(argv[1], "--switching") == 0) {
+    // One configuration of (b), for a script that interleaves it with
+    // CPython's: --switching <threads> <interval in microseconds>.
+    const auto figures =
+        run_switching(std::atoi(argv[2]), std::chrono::microseconds(std::atoi(argv[3])));
+    std::printf("{\"per_second\": %.1f, \"exact_per_second\": %.1f, \"slice_p50_ms\": %.4f}\n",
+                figures.switches_per_second, figures.exact_per_second, figures.slice_p50_ms);
+    return 0;
+  }
   const bool json = argc > 1 && std::strcmp(argv[1], "--json") == 0;
   const std::vector<std::pair<std::string, std::chrono::nanoseconds>> intervals = {
       {"5ms", 5ms}, {"1ms", 1ms}, {"0.1ms", 100us}};
@@ -214,9 +244,10 @@ int main(int argc, char** argv) {
         sequential, threads2, threads4, processes2, processes4);
     std::printf(" \"switching\": {");
     for (std::size_t i = 0; i < switching.size(); ++i) {
-      std::printf("%s\"%s\": {\"per_second\": %.1f, \"slice_p50_ms\": %.4f}", i ? ", " : "",
-                  switching[i].first.c_str(), switching[i].second.switches_per_second,
-                  switching[i].second.slice_p50_ms);
+      std::printf(
+          "%s\"%s\": {\"per_second\": %.1f, \"exact_per_second\": %.1f, \"slice_p50_ms\": %.4f}",
+          i ? ", " : "", switching[i].first.c_str(), switching[i].second.switches_per_second,
+          switching[i].second.exact_per_second, switching[i].second.slice_p50_ms);
     }
     std::printf("},\n \"convoy\": {");
     for (std::size_t i = 0; i < convoy.size(); ++i) {
@@ -235,10 +266,10 @@ int main(int argc, char** argv) {
   std::printf("    2 threads %.2fx, 4 threads %.2fx, 2 processes %.2fx, 4 processes %.2fx\n",
               sequential / threads2, sequential / threads4, sequential / processes2,
               sequential / processes4);
-  std::printf("(b) switches/s and slice p50, CPU-bound threads:\n");
+  std::printf("(b) switches/s (inferred from gaps; counted) and slice p50, CPU-bound threads:\n");
   for (const auto& [name, figures] : switching) {
-    std::printf("    %-10s %9.1f/s  %7.3f ms\n", name.c_str(), figures.switches_per_second,
-                figures.slice_p50_ms);
+    std::printf("    %-10s %9.1f/s %9.1f/s  %7.3f ms\n", name.c_str(), figures.switches_per_second,
+                figures.exact_per_second, figures.slice_p50_ms);
   }
   std::printf("(c) convoy: 200 blocking calls beside a CPU-bound thread:\n");
   for (const auto& [name, total] : convoy)

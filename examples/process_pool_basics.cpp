@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
   concur::ProcessPoolExecutor pool(2);
   std::printf("%s\n", pool.submit(describe, Order{"teapot", 3}).result().c_str());
 
-  const int bonus = 100;  // captured by value: the lambda's bytes travel
+  int bonus = 100;  // captured by value: the lambda's bytes travel
   std::printf("lambda: %d\n", pool.submit([bonus](int x) { return x + bonus; }, 1).result());
 
   try {

@@ -80,8 +80,8 @@ TEST_P(ProcessPoolTest, TasksRunInOtherProcesses) {
 
 TEST_P(ProcessPoolTest, LambdasCarryTheirCapturedValues) {
   ProcessPoolExecutor pool(options(1));
-  const int offset = 40;
-  const double scale = 0.5;
+  int offset = 40;  // not const: a constant would not need capturing
+  double scale = 0.5;
   EXPECT_EQ(
       pool.submit([offset, scale](int x) { return offset + x * scale; }, 4).result(kHangGuard),
       42.0);

@@ -117,18 +117,35 @@ inline std::set<int> open_descriptors() {
   return fds;
 }
 
+// shared_memory_segments: the POSIX shared-memory objects (/dev/shm).
+inline std::set<std::string> shared_memory_segments() {
+  std::set<std::string> names;
+  DIR* dir = ::opendir("/dev/shm");
+  if (dir == nullptr) return names;
+  while (dirent* entry = ::readdir(dir)) {
+    if (entry->d_name[0] != '.') names.insert(entry->d_name);
+  }
+  ::closedir(dir);
+  return names;
+}
+
 // NothingLeaks: a fixture that fails a test which leaves a child process
-// (even a zombie) or a descriptor behind.
+// (even a zombie), a descriptor or a shared-memory segment behind.
 class NothingLeaks : public ::testing::Test {
  protected:
-  void SetUp() override { fds_before_ = open_descriptors(); }
+  void SetUp() override {
+    fds_before_ = open_descriptors();
+    shm_before_ = shared_memory_segments();
+  }
   void TearDown() override {
     EXPECT_EQ(child_processes(), std::set<int>{}) << "child processes outlived the test";
     EXPECT_EQ(open_descriptors(), fds_before_) << "descriptors leaked";
+    EXPECT_EQ(shared_memory_segments(), shm_before_) << "shared memory leaked";
   }
 
  private:
   std::set<int> fds_before_;
+  std::set<std::string> shm_before_;
 };
 
 }  // namespace concur::test
