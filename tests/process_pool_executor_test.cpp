@@ -57,6 +57,20 @@ std::string failure_of(const Future<T>& future) {
     EXPECT_NE(whole_text.find(part), std::string::npos) << whole_text; \
   } while (false)
 
+// gated_calls: n calls that each wait for `release`, then return their index.
+std::vector<Future<int>> gated_calls(ProcessPoolExecutor& pool, FileGate release, int n) {
+  std::vector<Future<int>> futures;
+  for (int i = 0; i < n; ++i) {
+    futures.push_back(pool.submit(
+        [release](int x) {
+          release.wait();
+          return x;
+        },
+        i));
+  }
+  return futures;
+}
+
 class ProcessPoolTest : public test::NothingLeaks,
                         public ::testing::WithParamInterface<StartMethod> {
  protected:
@@ -136,15 +150,7 @@ TEST_P(ProcessPoolTest, PPE_01_DefaultMaxWorkersIsTheUsableCpuCount) {
 TEST_P(ProcessPoolTest, PPE_04_NeverMoreWorkersThanMaxWorkers) {
   ProcessPoolExecutor pool(options(2));
   FileGate release;
-  std::vector<Future<int>> futures;
-  for (int i = 0; i < 12; ++i) {
-    futures.push_back(pool.submit(
-        [release](int x) {
-          release.wait();
-          return x;
-        },
-        i));
-  }
+  std::vector<Future<int>> futures = gated_calls(pool, release, 12);
   ASSERT_TRUE(test::eventually([&] { return pool.worker_pids().size() == 2; }));
   std::this_thread::sleep_for(50ms);
   EXPECT_EQ(pool.worker_pids().size(), 2u);
@@ -439,14 +445,7 @@ TEST_P(ProcessPoolTest, PPE_30_ShutdownWithoutWaitReturnsAndTheWorkFinishes) {
   FileGate release;
   {
     ProcessPoolExecutor pool(options(2));
-    for (int i = 0; i < 4; ++i) {
-      futures.push_back(pool.submit(
-          [release](int x) {
-            release.wait();
-            return x;
-          },
-          i));
-    }
+    futures = gated_calls(pool, release, 4);
     pool.shutdown(false);
     EXPECT_FALSE(futures[3].done());
     release.set();
@@ -461,14 +460,7 @@ TEST_P(ProcessPoolTest, PPE_31_CancelFuturesCancelsOnlyWhatNoWorkerHas) {
   std::vector<Future<int>> futures;
   {
     ProcessPoolExecutor pool(options(1));
-    for (int i = 0; i < 6; ++i) {
-      futures.push_back(pool.submit(
-          [release](int x) {
-            release.wait();
-            return x;
-          },
-          i));
-    }
+    futures = gated_calls(pool, release, 6);
     ASSERT_TRUE(test::eventually([&] { return futures[1].running(); }));
     release.set();
     pool.shutdown(true, true);
