@@ -5,14 +5,15 @@ set -euo pipefail
 goal=${1:-test}
 
 # Required for every goal: the compiler, CMake, Boost.Thread and Lockfree,
-# cereal (the process pool's serialisation), and the test and benchmark
-# frameworks (benchmarks also run as smoke tests).
-packages=(g++ make cmake ninja-build libboost-dev libboost-thread-dev libcereal-dev libgtest-dev libgmock-dev libbenchmark-dev
+# cereal (the process pool's serialisation), the test and benchmark
+# frameworks (benchmarks also run as smoke tests), and RapidJSON (the tests
+# parse concur-compare's JSON with it).
+packages=(g++ make cmake ninja-build libboost-dev libboost-thread-dev libcereal-dev rapidjson-dev libgtest-dev libgmock-dev libbenchmark-dev
   libconcurrentqueue-dev libtbb-dev) # optional benchmark anchors: moodycamel's queue, oneTBB
 case "$goal" in
   test) ;;
-  bench) packages+=(python3) ;; # CPython, the process pool's anchor
-  ci) packages+=(clang clang-format python3) ;; # the thread-safety build, the format check
+  bench) packages+=(python3 gnuplot-nox) ;; # CPython (an anchor), concur-compare's charts
+  ci) packages+=(clang clang-format python3 gnuplot-nox) ;; # the thread-safety build, the format check, the chart test
   *)
     echo "usage: $0 {test|bench|ci}" >&2
     exit 2

@@ -1,0 +1,133 @@
+#include "options.hpp"
+
+#include <charconv>
+#include <sstream>
+#include <thread>
+
+namespace concur::compare {
+namespace {
+
+template <class T>
+T number(const std::string& option, const std::string& text, T low, T high) {
+  T value{};
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) {
+    throw UsageError(option + " wants a number, not '" + text + "'");
+  }
+  if (value < low || value > high) {
+    std::ostringstream range;
+    range << option << " must be between " << low << " and " << high << ", not " << text;
+    throw UsageError(range.str());
+  }
+  return value;
+}
+
+std::vector<std::string> split(const std::string& list) {
+  std::vector<std::string> items;
+  std::string item;
+  std::istringstream in(list);
+  while (std::getline(in, item, ',')) {
+    if (!item.empty()) items.push_back(item);
+  }
+  return items;
+}
+
+template <class T, class Lookup>
+std::vector<T> names(const std::string& option, const std::string& list, const std::vector<T>& all,
+                     Lookup lookup) {
+  if (list == "all") return all;
+  std::vector<T> chosen;
+  for (const std::string& name : split(list)) {
+    const std::optional<T> found = lookup(name);
+    if (!found) {
+      std::string known;
+      for (T t : all)
+        known += (known.empty() ? "" : ", ") + name_of(t);
+      throw UsageError(option + ": unknown name '" + name + "' (known: " + known + ", all)");
+    }
+    chosen.push_back(*found);
+  }
+  if (chosen.empty()) throw UsageError(option + " wants at least one name");
+  return chosen;
+}
+
+}  // namespace
+
+std::string usage() {
+  return R"(usage: concur-compare [options]
+
+Runs the same workloads on sequential code, on threads (free, and under an
+emulated GIL, modern and legacy) and on processes (spawn and fork), with 1 to
+N workers, and prints where each engine wins and why.
+
+options:
+  --workload LIST     cpu, io, mixed, transfer, or all (default: all)
+  --engine LIST       sequential, threads, gil-modern, gil-legacy, spawn, fork,
+                      or all (default: all)
+  --workers N         worker counts 1..N (default: the CPUs, at most 64)
+  --tasks N           tasks per run (default: 48)
+  --task-ms X         work per task in milliseconds (default: 10; transfer
+                      tasks only read their payload)
+  --cpu-share X       mixed: the CPU part of a task, 0..1 (default: 0.5)
+  --payload-bytes N   transfer: bytes sent with each task (default: 1048576)
+  --json, --csv       machine-readable output instead of the table
+  --plot FILE         draw speed-up against workers (FILE.svg or FILE.png;
+                      needs gnuplot)
+  --no-progress       no progress on stderr (default: shown on a terminal)
+  --help              this text
+
+examples:
+  concur-compare
+  concur-compare --workload cpu,io --workers 4 --plot speedup.svg
+  concur-compare --workload transfer --payload-bytes 10000000 --engine threads,spawn
+  concur-compare --json > runs.json
+)";
+}
+
+Options parse(const std::vector<std::string>& args) {
+  Options options;
+  options.settings.max_workers =
+      static_cast<int>(std::min(64u, std::max(1u, std::thread::hardware_concurrency())));
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    auto value = [&]() -> const std::string& {
+      if (i + 1 >= args.size()) throw UsageError(arg + " wants a value");
+      return args[++i];
+    };
+    if (arg == "--help" || arg == "-h") {
+      options.help = true;
+    } else if (arg == "--workload") {
+      options.settings.workloads = names(arg, value(), all_workloads(), workload_named);
+    } else if (arg == "--engine") {
+      options.settings.engines = names(arg, value(), all_engines(), engine_named);
+    } else if (arg == "--workers") {
+      options.settings.max_workers = number<int>(arg, value(), 1, 64);
+    } else if (arg == "--tasks") {
+      options.settings.tasks = number<int>(arg, value(), 1, 1000000);
+    } else if (arg == "--task-ms") {
+      const double ms = number<double>(arg, value(), 0.0, 60000.0);
+      options.settings.task_size = std::chrono::microseconds(static_cast<long>(ms * 1000));
+    } else if (arg == "--cpu-share") {
+      options.settings.cpu_share = number<double>(arg, value(), 0.0, 1.0);
+    } else if (arg == "--payload-bytes") {
+      options.settings.payload_bytes = number<std::size_t>(arg, value(), 0, std::size_t{1} << 32);
+    } else if (arg == "--json") {
+      options.format = Format::json;
+    } else if (arg == "--csv") {
+      options.format = Format::csv;
+    } else if (arg == "--plot") {
+      const std::string& file = value();
+      const bool svg = file.size() > 4 && file.substr(file.size() - 4) == ".svg";
+      const bool png = file.size() > 4 && file.substr(file.size() - 4) == ".png";
+      if (!svg && !png) throw UsageError("--plot wants a file ending in .svg or .png, not " + file);
+      options.plot = file;
+    } else if (arg == "--no-progress") {
+      options.progress = false;
+    } else {
+      throw UsageError("unknown option '" + arg + "'");
+    }
+  }
+  return options;
+}
+
+}  // namespace concur::compare
