@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include <sys/wait.h>
+
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -44,6 +46,39 @@ TEST(CompareOptions, EveryOptionIsRead) {
   EXPECT_FALSE(options.progress);
   EXPECT_TRUE(parse({"--help"}).help);
   EXPECT_EQ(parse({"--json"}).format, Format::json);
+}
+
+// run_tool: concur-compare's exit status with `args`; its stderr in `err`.
+int run_tool(const std::string& args, std::string& err) {
+  const std::string command = std::string(CONCUR_COMPARE_BINARY) + " " + args + " 2>&1 >/dev/null";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return -1;
+  char buffer[256];
+  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr)
+    err += buffer;
+  const int status = ::pclose(pipe);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST(CompareTool, ABadArgumentGetsAMessageTheUsageAndStatus2) {
+  std::string err;
+  EXPECT_EQ(run_tool("--workers lots", err), 2);
+  EXPECT_NE(err.find("concur-compare: --workers wants a number, not 'lots'"), std::string::npos)
+      << err;
+  EXPECT_NE(err.find("usage: concur-compare"), std::string::npos) << err;
+}
+
+TEST(CompareTool, HelpShowsExamples) {
+  const std::string command = std::string(CONCUR_COMPARE_BINARY) + " --help";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string out;
+  char buffer[256];
+  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr)
+    out += buffer;
+  EXPECT_EQ(::pclose(pipe), 0);
+  EXPECT_NE(out.find("examples:"), std::string::npos) << out;
+  EXPECT_NE(out.find("--plot"), std::string::npos) << out;
 }
 
 TEST(CompareOptions, BadArgumentsSayWhatWasWrong) {
