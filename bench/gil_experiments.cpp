@@ -47,12 +47,14 @@ double seconds_since(Clock::time_point start) {
 
 // work_unit: ~30 ns of dependent arithmetic, like one bytecode-level loop
 // turn of CPython 3.11.
-inline long work_unit(long x) {
+inline long work_unit(long seed) {
+  // Unsigned: the generator wraps around by design.
+  auto x = static_cast<unsigned long>(seed);
   for (int i = 0; i < 12; ++i) {
-    x = x * 6364136223846793005L + 1442695040888963407L;
+    x = x * 6364136223846793005UL + 1442695040888963407UL;
     asm volatile("" : "+r"(x));
   }
-  return x;
+  return static_cast<long>(x >> 1);
 }
 
 // countdown: Python's `while n > 0: n -= 1` with a check point per turn.

@@ -19,12 +19,14 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // work_unit: ~30 ns of dependent arithmetic, one "bytecode" of CPU work.
-inline long work_unit(long x) {
+inline long work_unit(long seed) {
+  // Unsigned: the generator wraps around by design.
+  auto x = static_cast<unsigned long>(seed);
   for (int i = 0; i < 12; ++i) {
-    x = x * 6364136223846793005L + 1442695040888963407L;
+    x = x * 6364136223846793005UL + 1442695040888963407UL;
     asm volatile("" : "+r"(x));
   }
-  return x;
+  return static_cast<long>(x >> 1);
 }
 
 long spin(long units, gil::Gil* gil) {
@@ -75,10 +77,10 @@ struct Shape {
 };
 
 long run_task(Shape shape, const std::string* payload, gil::Gil* gil) {
-  long result = spin(shape.cpu_units, gil);
+  auto result = static_cast<unsigned long>(spin(shape.cpu_units, gil));
   if (shape.io_us > 0) block(shape.io_us, gil);
-  if (payload != nullptr) result += checksum(*payload);
-  return result;
+  if (payload != nullptr) result += static_cast<unsigned long>(checksum(*payload));
+  return static_cast<long>(result >> 1);
 }
 
 // Process tasks: function pointers over serializable arguments.
@@ -133,9 +135,10 @@ void measure(Run& run, const Settings& settings) {
   const auto start = Clock::now();
   switch (run.engine) {
     case Engine::sequential: {
-      long results = 0;
+      unsigned long results = 0;  // wraps around, harmlessly
       for (int i = 0; i < settings.tasks; ++i) {
-        results += run_task(shape, transfer ? payload.get() : nullptr, nullptr);
+        results += static_cast<unsigned long>(
+            run_task(shape, transfer ? payload.get() : nullptr, nullptr));
       }
       // Keep the work: a result nobody reads is work the compiler may drop.
       asm volatile("" : : "r"(results) : "memory");
