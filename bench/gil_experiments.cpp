@@ -31,11 +31,13 @@
 
 #include "concur/gil.hpp"
 #include "concur/process_pool_executor.hpp"
+#include "work_unit.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
+using concur::compare::work_unit;
 using concur::gil::Gil;
 using concur::gil::Held;
 using concur::gil::Policy;
@@ -43,18 +45,6 @@ using concur::gil::Released;
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-// work_unit: ~30 ns of dependent arithmetic, like one bytecode-level loop
-// turn of CPython 3.11.
-inline long work_unit(long seed) {
-  // Unsigned: the generator wraps around by design.
-  auto x = static_cast<unsigned long>(seed);
-  for (int i = 0; i < 12; ++i) {
-    x = x * 6364136223846793005UL + 1442695040888963407UL;
-    asm volatile("" : "+r"(x));
-  }
-  return static_cast<long>(x >> 1);
 }
 
 // countdown: Python's `while n > 0: n -= 1` with a check point per turn.

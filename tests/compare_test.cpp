@@ -48,37 +48,32 @@ TEST(CompareOptions, EveryOptionIsRead) {
   EXPECT_EQ(parse({"--json"}).format, Format::json);
 }
 
-// run_tool: concur-compare's exit status with `args`; its stderr in `err`.
-int run_tool(const std::string& args, std::string& err) {
-  const std::string command = std::string(CONCUR_COMPARE_BINARY) + " " + args + " 2>&1 >/dev/null";
+// run_tool: concur-compare's exit status with `args`; what it printed (stdout
+// and stderr together) in `output`.
+int run_tool(const std::string& args, std::string& output) {
+  const std::string command = std::string(CONCUR_COMPARE_BINARY) + " " + args + " 2>&1";
   FILE* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr) return -1;
   char buffer[256];
   while (std::fgets(buffer, sizeof buffer, pipe) != nullptr)
-    err += buffer;
+    output += buffer;
   const int status = ::pclose(pipe);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 TEST(CompareTool, ABadArgumentGetsAMessageTheUsageAndStatus2) {
-  std::string err;
-  EXPECT_EQ(run_tool("--workers lots", err), 2);
-  EXPECT_NE(err.find("concur-compare: --workers wants a number, not 'lots'"), std::string::npos)
-      << err;
-  EXPECT_NE(err.find("usage: concur-compare"), std::string::npos) << err;
+  std::string output;
+  EXPECT_EQ(run_tool("--workers lots", output), 2);
+  EXPECT_NE(output.find("concur-compare: --workers wants a number, not 'lots'"), std::string::npos)
+      << output;
+  EXPECT_NE(output.find("usage: concur-compare"), std::string::npos) << output;
 }
 
 TEST(CompareTool, HelpShowsExamples) {
-  const std::string command = std::string(CONCUR_COMPARE_BINARY) + " --help";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  std::string out;
-  char buffer[256];
-  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr)
-    out += buffer;
-  EXPECT_EQ(::pclose(pipe), 0);
-  EXPECT_NE(out.find("examples:"), std::string::npos) << out;
-  EXPECT_NE(out.find("--plot"), std::string::npos) << out;
+  std::string output;
+  EXPECT_EQ(run_tool("--help", output), 0);
+  EXPECT_NE(output.find("examples:"), std::string::npos) << output;
+  EXPECT_NE(output.find("--plot"), std::string::npos) << output;
 }
 
 TEST(CompareOptions, BadArgumentsSayWhatWasWrong) {

@@ -12,22 +12,12 @@
 #include "concur/gil.hpp"
 #include "concur/process_pool_executor.hpp"
 #include "concur/thread_pool_executor.hpp"
+#include "work_unit.hpp"
 
 namespace concur::compare {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// work_unit: ~30 ns of dependent arithmetic, one "bytecode" of CPU work.
-inline long work_unit(long seed) {
-  // Unsigned: the generator wraps around by design.
-  auto x = static_cast<unsigned long>(seed);
-  for (int i = 0; i < 12; ++i) {
-    x = x * 6364136223846793005UL + 1442695040888963407UL;
-    asm volatile("" : "+r"(x));
-  }
-  return static_cast<long>(x >> 1);
-}
 
 long spin(long units, gil::Gil* gil) {
   long x = units;
