@@ -89,8 +89,25 @@ TEST(GilNone, ThreadsOverlapUnderFreeThreading) {
 
 TEST(GilModern, TwoBusyThreadsSwitchOnDropRequests) {
   Gil gil({.policy = Policy::modern, .switch_interval = 1ms});
-  Threads threads(2, [&](std::size_t) { busy(gil, 200000); });
+  // Both threads stay busy until the GIL has changed hands several times:
+  // a fixed amount of work may end before the other thread has waited a
+  // whole interval on a fast machine. Only the holder touches the counters.
+  constexpr int kHandOffs = 6;
+  int hand_offs = 0;
+  std::size_t last_holder = 2;
+  const auto give_up = std::chrono::steady_clock::now() + kHangGuard;
+  Threads threads(2, [&](std::size_t me) {
+    Held hold(gil);
+    while (hand_offs < kHandOffs && std::chrono::steady_clock::now() < give_up) {
+      if (last_holder != me) {
+        hand_offs += last_holder != 2;
+        last_holder = me;
+      }
+      gil.tick();
+    }
+  });
   threads.join();
+  EXPECT_EQ(hand_offs, kHandOffs);
   const Stats stats = gil.stats();
   EXPECT_GT(stats.drop_requests, 0u);
   EXPECT_GT(stats.forced_switches, 0u);
