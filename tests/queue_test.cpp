@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "concur/detail/parking.hpp"
 #include "concur/errors.hpp"
 #include "support/threads.hpp"
 
@@ -707,6 +708,102 @@ TEST(SimpleQueueTest, SQ_09_SimpleQueueHasNoTaskTrackingOrShutdown) {
                 !HasMaxsize<SimpleQueue<int>>);
   static_assert(HasTaskTracking<Queue<int>> && HasShutdown<Queue<int>> && HasMaxsize<Queue<int>>);
   SUCCEED();
+}
+
+// --- SimpleQueue's lock-free engine (detail/ticket_fifo.hpp) ----------------------
+
+// Counted: a nothrow-movable item that counts its live instances, so a test
+// can tell that every item left in a queue is destroyed with it.
+struct Counted {
+  static inline std::atomic<int> alive{0};
+  int value = 0;
+  explicit Counted(int v) noexcept : value(v) { ++alive; }
+  Counted(Counted&& other) noexcept : value(other.value) { ++alive; }
+  Counted(const Counted&) = delete;
+  ~Counted() { --alive; }
+};
+
+// Wide: an item big enough that a segment holds the minimum of 32 slots, so a
+// test reaches segment boundaries, retirement and reuse with few items.
+struct Wide {
+  int value = 0;
+  char padding[2048] = {};
+};
+
+TEST(SimpleQueueTest, AThrowingCopyLeavesTheQueueUnchanged) {
+  // An item whose move may throw takes the two-lock engine, which can leave
+  // it at the head; the lock-free one serves the rest.
+  SimpleQueue<Fragile> q;
+  q.put(Fragile(1));
+  q.put(Fragile(2));
+  Fragile::fail_copies = true;
+  EXPECT_THROW(q.put(Fragile(3)), std::runtime_error);
+  EXPECT_EQ(q.qsize(), 2u);
+  EXPECT_THROW(q.get(), std::runtime_error);
+  EXPECT_EQ(q.qsize(), 2u);
+  Fragile::fail_copies = false;
+  EXPECT_EQ(q.get().value, 1);
+  EXPECT_EQ(q.get().value, 2);
+  EXPECT_TRUE(q.empty());
+}
+
+TEST(SimpleQueueTest, ItemsLeftInTheQueueAreDestroyedWithIt) {
+  {
+    SimpleQueue<Counted> q;
+    for (int i = 0; i < 5000; ++i)  // several segments
+      q.put(Counted(i));
+    for (int i = 0; i < 2500; ++i)
+      ASSERT_EQ(q.get().value, i);
+    EXPECT_EQ(Counted::alive.load(), 2500);
+  }
+  EXPECT_EQ(Counted::alive.load(), 0);
+}
+
+TEST(SimpleQueueTest, SegmentsAreReusedAndOrderIsKept) {
+  SimpleQueue<Wide> q;
+  int next_put = 0;
+  int next_get = 0;
+  for (int round = 0; round < 50; ++round) {  // a few items ahead, many segments through
+    for (int i = 0; i < 7; ++i)
+      q.put(Wide{next_put++});
+    for (int i = 0; i < 5; ++i)
+      ASSERT_EQ(q.get().value, next_get++);
+  }
+  EXPECT_EQ(q.qsize(), static_cast<std::size_t>(next_put - next_get));
+  while (next_get < next_put)
+    ASSERT_EQ(q.get_nowait().value, next_get++);
+  EXPECT_THROW(q.get_nowait(), QueueEmpty);
+}
+
+TEST(SimpleQueueTest, GetsThatTimedOutLeaveNoHoleBehind) {
+  // Each timed-out get gave up a slot ahead of the puts - 300 of them, nine
+  // whole segments, retired (and most reused for later tickets) before any
+  // put arrives. The next put must skip them all, and the count must not
+  // include them.
+  SimpleQueue<Wide> q;
+  for (int i = 0; i < 300; ++i)
+    EXPECT_THROW(q.get(100us), QueueEmpty);
+  EXPECT_EQ(q.qsize(), 0u);
+  EXPECT_TRUE(q.empty());
+  q.put(Wide{7});
+  EXPECT_EQ(q.qsize(), 1u);
+  q.put(Wide{8});
+  EXPECT_EQ(q.get_nowait().value, 7);
+  EXPECT_EQ(q.get(kHangGuard).value, 8);
+  EXPECT_THROW(q.get_nowait(), QueueEmpty);
+}
+
+TEST(SimpleQueueTest, AWaitingGetterGetsTheNextPutWhileOthersTimeOut) {
+  SimpleQueue<int> q;
+  int got = 0;
+  std::thread waiter([&] { got = q.get(); });
+  ASSERT_TRUE(eventually([] { return detail::parked_threads() >= 1; }));
+  EXPECT_THROW(q.get(1ms), QueueEmpty);  // behind the waiter, gives up
+  q.put(42);
+  waiter.join();
+  EXPECT_EQ(got, 42);
+  q.put(43);  // skips the slot the timed-out get gave up
+  EXPECT_EQ(q.get_nowait(), 43);
 }
 
 TEST(SimpleQueueTest, PutHappensBeforeGet) {

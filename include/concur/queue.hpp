@@ -35,11 +35,13 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <type_traits>
 
 #include "concur/detail/basic_queue.hpp"
 #include "concur/detail/deadline.hpp"
-#include "concur/detail/fifo_queue_core.hpp"
+#include "concur/detail/fifo_queue_engine.hpp"
 #include "concur/detail/queue_stores.hpp"
+#include "concur/detail/ticket_fifo.hpp"
 #include "concur/errors.hpp"
 
 namespace concur {
@@ -47,8 +49,9 @@ namespace concur {
 namespace detail {
 
 // QueueInterface: the members every bounded queue of this header shares.
-// Queue runs on a two-lock FIFO engine; LifoQueue and PriorityQueue, whose
-// puts and gets meet at the same end, on one lock and their store.
+// Queue runs on a FIFO engine (lock-free when unbounded, see FifoEngine);
+// LifoQueue and PriorityQueue, whose puts and gets meet at the same end, on
+// one lock and their store.
 template <class T, class Core>
 class QueueInterface {
  public:
@@ -116,10 +119,10 @@ class QueueInterface {
 
 // Queue: queue.Queue, first in, first out. maxsize 0 is unbounded.
 template <class T>
-class Queue : public detail::QueueInterface<T, detail::FifoQueueCore<T>> {
+class Queue : public detail::QueueInterface<T, detail::FifoEngine<T>> {
  public:
   explicit Queue(std::size_t maxsize = 0)
-      : detail::QueueInterface<T, detail::FifoQueueCore<T>>(maxsize) {}
+      : detail::QueueInterface<T, detail::FifoEngine<T>>(maxsize) {}
 };
 
 // LifoQueue: queue.LifoQueue, last in, first out.
@@ -143,7 +146,10 @@ class PriorityQueue
 };
 
 // SimpleQueue: queue.SimpleQueue, an unbounded FIFO with no task tracking
-// and no shutdown. put() never blocks.
+// and no shutdown. put() never blocks. For items whose move cannot throw,
+// puts and gets take no lock: they meet at a slot named by a ticket (see
+// detail/ticket_fifo.hpp); the memory for items then grows in blocks of about
+// 16 KiB, reused, and given back when the queue is destroyed.
 template <class T>
 class SimpleQueue {
  public:
@@ -172,7 +178,11 @@ class SimpleQueue {
   bool empty() const noexcept { return qsize() == 0; }
 
  private:
-  detail::FifoQueueCore<T> core_{0};
+  // Lock-free when T's move cannot throw; otherwise the two-lock engine,
+  // which can leave an item at the head when moving it out fails.
+  std::conditional_t<std::is_nothrow_move_constructible_v<T>, detail::TicketFifo<T>,
+                     detail::FifoQueueCore<T>>
+      core_;
 };
 
 }  // namespace concur

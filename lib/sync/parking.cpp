@@ -4,6 +4,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <bit>
 #include <cerrno>
 #include <climits>
 #include <ctime>
@@ -15,11 +16,17 @@ namespace {
 // futex syscall operates on.
 static_assert(sizeof(ParkWord) == sizeof(std::uint32_t) && ParkWord::is_always_lock_free);
 
-std::uint32_t* futex_address(const ParkWord& word) noexcept {
+// A 64-bit word's low half: on a little-endian machine, the word's address.
+static_assert(std::endian::native == std::endian::little);
+static_assert(sizeof(WideParkWord) == sizeof(std::uint64_t) && WideParkWord::is_always_lock_free);
+
+template <class Word>
+std::uint32_t* futex_address(const Word& word) noexcept {
   return const_cast<std::uint32_t*>(reinterpret_cast<const std::uint32_t*>(&word));
 }
 
-long futex(const ParkWord& word, int op, std::uint32_t value, const timespec* timeout,
+template <class Word>
+long futex(const Word& word, int op, std::uint32_t value, const timespec* timeout,
            std::uint32_t bitset) noexcept {
   return syscall(SYS_futex, futex_address(word), op | FUTEX_PRIVATE_FLAG, value, timeout, nullptr,
                  bitset);
@@ -43,7 +50,10 @@ std::size_t parked_threads() noexcept {
   return parked.load(std::memory_order_relaxed);
 }
 
-bool park(const ParkWord& word, std::uint32_t expected, Deadline deadline) noexcept {
+namespace {
+
+template <class Word>
+bool park_on(const Word& word, std::uint32_t expected, Deadline deadline) noexcept {
   if (deadline == kNoDeadline) {
     const ParkedScope counted;
     futex(word, FUTEX_WAIT_BITSET, expected, nullptr, FUTEX_BITSET_MATCH_ANY);
@@ -62,6 +72,16 @@ bool park(const ParkWord& word, std::uint32_t expected, Deadline deadline) noexc
   return !(rc == -1 && errno == ETIMEDOUT);
 }
 
+}  // namespace
+
+bool park(const ParkWord& word, std::uint32_t expected, Deadline deadline) noexcept {
+  return park_on(word, expected, deadline);
+}
+
+bool park(const WideParkWord& word, std::uint32_t expected_low_half, Deadline deadline) noexcept {
+  return park_on(word, expected_low_half, deadline);
+}
+
 void unpark(const ParkWord& word, std::uint32_t count) noexcept {
   const int n = count > static_cast<std::uint32_t>(INT_MAX) ? INT_MAX : static_cast<int>(count);
   futex(word, FUTEX_WAKE, static_cast<std::uint32_t>(n), nullptr, 0);
@@ -69,6 +89,10 @@ void unpark(const ParkWord& word, std::uint32_t count) noexcept {
 
 void unpark_all(const ParkWord& word) noexcept {
   unpark(word, static_cast<std::uint32_t>(INT_MAX));
+}
+
+void unpark_all(const WideParkWord& word) noexcept {
+  futex(word, FUTEX_WAKE, static_cast<std::uint32_t>(INT_MAX), nullptr, 0);
 }
 
 }  // namespace concur::detail

@@ -18,6 +18,7 @@
 #include "concur/detail/lock_guard.hpp"
 #include "concur/detail/queue_errors.hpp"
 #include "concur/detail/thread_annotations.hpp"
+#include "concur/detail/unfinished_tasks.hpp"
 #include "concur/detail/wake_channel.hpp"
 #include "concur/lock.hpp"
 
@@ -38,7 +39,7 @@ class BasicQueue {
         if (shut_down_.load(std::memory_order_relaxed)) throw_queue_shut_down();
         if (maxsize_ == 0 || store_.size() < maxsize_) {
           store_.push(std::move(item));  // strong guarantee: a throw changes nothing
-          unfinished_.fetch_add(1);
+          unfinished_.add_one();
           size_.store(store_.size());
           break;
         }
@@ -65,38 +66,26 @@ class BasicQueue {
     }
   }
 
-  void task_done() {
-    std::size_t unfinished = unfinished_.load();
-    do {
-      if (unfinished == 0) throw_task_done_too_often();
-    } while (!unfinished_.compare_exchange_weak(unfinished, unfinished - 1));
-    if (unfinished == 1) all_done_.wake_all();
-  }
-
-  void join() {
-    all_done_.wait([this] { return unfinished_.load() == 0; }, kNoDeadline);
-  }
+  void task_done() { unfinished_.task_done(); }
+  void join() { unfinished_.join(); }
 
   // shutdown: drained items are destroyed after the lock is released, so an
   // item's destructor may use the queue.
   void shutdown(bool immediate) {
     Store drained;
+    std::size_t discarded = 0;
     {
       LockGuard hold(lock_);
       shut_down_.store(true);
       if (immediate) {
-        const std::size_t count = store_.size();
+        discarded = store_.size();
         store_.swap(drained);
         size_.store(0);
-        std::size_t unfinished = unfinished_.load();
-        while (!unfinished_.compare_exchange_weak(unfinished,
-                                                  unfinished - std::min(unfinished, count))) {
-        }
       }
     }
+    if (immediate) unfinished_.settle(discarded);
     not_empty_.wake_all();
     not_full_.wake_all();
-    all_done_.wake_all();
   }
 
   std::size_t qsize() const noexcept { return size_.load(std::memory_order_relaxed); }
@@ -122,10 +111,9 @@ class BasicQueue {
   Lock lock_;
   Store store_ CONCUR_GUARDED_BY(lock_);
   std::atomic<std::size_t> size_{0};  // store_.size(), for lock-free readers
-  std::atomic<std::size_t> unfinished_{0};
+  UnfinishedTasks unfinished_;
   WakeChannel not_empty_;
   WakeChannel not_full_;
-  WakeChannel all_done_;
 };
 
 }  // namespace concur::detail

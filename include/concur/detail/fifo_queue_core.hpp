@@ -52,7 +52,7 @@ class FifoQueueCore {
   };
 
  public:
-  explicit FifoQueueCore(std::size_t maxsize)
+  explicit FifoQueueCore(std::size_t maxsize = 0)
       : maxsize_(maxsize), head_(new Segment), tail_(head_) {}
   FifoQueueCore(const FifoQueueCore&) = delete;
   FifoQueueCore& operator=(const FifoQueueCore&) = delete;

@@ -21,10 +21,20 @@ namespace concur::detail {
 
 using ParkWord = std::atomic<std::uint32_t>;
 
+// WideParkWord: a 64-bit word a thread may park on by its low 32 bits (the
+// futex is 32-bit). The waiter names the low half it expects; a waker that
+// changes only the high half does not stop a thread from going to sleep.
+using WideParkWord = std::atomic<std::uint64_t>;
+
 // park: blocks while `word` holds `expected`, until unparked or `deadline`.
 // Returns false if the deadline had passed, true otherwise (woken, value
 // changed, or spurious). Never blocks once the deadline is past.
 bool park(const ParkWord& word, std::uint32_t expected, Deadline deadline = kNoDeadline) noexcept;
+
+// park(wide word): as park(), while the low half of `word` is
+// `expected_low_half`.
+bool park(const WideParkWord& word, std::uint32_t expected_low_half,
+          Deadline deadline = kNoDeadline) noexcept;
 
 // parked_threads: how many threads are inside park() right now, anywhere in
 // the process. A test seam: it lets a test know that waiters have really gone
@@ -36,6 +46,7 @@ void unpark(const ParkWord& word, std::uint32_t count) noexcept;
 
 // unpark_all: wakes every thread parked on `word`.
 void unpark_all(const ParkWord& word) noexcept;
+void unpark_all(const WideParkWord& word) noexcept;
 
 // cpu_relax: a polite busy-wait step (x86 `pause`).
 inline void cpu_relax() noexcept {
