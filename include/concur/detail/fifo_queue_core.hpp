@@ -1,5 +1,6 @@
-// concur/detail/fifo_queue_core.hpp - the engine behind Queue and SimpleQueue.
-// Not API; see concur/queue.hpp.
+// concur/detail/fifo_queue_core.hpp - the engine behind a bounded Queue, and
+// behind Queue and SimpleQueue of items whose move may throw (see
+// fifo_queue_engine.hpp). Not API; see concur/queue.hpp.
 //
 // A two-lock FIFO (after Michael and Scott's two-lock queue): producers
 // serialise on the tail lock, consumers on the head lock, so a put and a get

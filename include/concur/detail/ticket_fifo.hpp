@@ -254,8 +254,9 @@ class TicketFifo {
   // sleep does not.
   void nudge_waiting_getters() {
     const std::uint64_t end = gets_.load();
+    std::atomic<Segment*> cursor{front_.load()};  // walks forward with the tickets
     for (std::uint64_t ticket = puts_.load(); ticket < end; ++ticket) {
-      const Place place = locate(ticket, get_hint_);
+      const Place place = locate(ticket, cursor);
       if (place.segment == nullptr) continue;
       Slot& slot = *place.slot;
       std::uint64_t seen = slot.state.load();
@@ -321,10 +322,10 @@ class TicketFifo {
       const bool writing = status_of(seen) == kWriting;
       if (!writing) {
         // Checked after our WAITER bit is set (seq_cst both): see nudge. A
-        // put that has our ticket already finishes (publishes or skips)
-        // whatever the flag, so only a ticket no put has taken is given up.
-        const bool shut_down = is_shut_down() && puts_.load() <= ticket;
-        if (shut_down || expired(deadline)) {
+        // put that has our ticket finishes (publishes or skips) whatever the
+        // flag, so only a ticket no put has taken is given up at shutdown.
+        const bool shut_down = is_shut_down();
+        if ((shut_down && puts_.load() <= ticket) || expired(deadline)) {
           if (slot.state.compare_exchange_strong(seen, state(ticket, kAbandoned)))
             return shut_down ? Outcome::kShutDown : Outcome::kTimedOut;
           continue;
