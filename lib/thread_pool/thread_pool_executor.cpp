@@ -14,8 +14,9 @@
 #include <thread>
 #include <vector>
 
+#include "concur/detail/fifo_queue_core.hpp"
+#include "concur/errors.hpp"
 #include "concur/gil.hpp"
-#include "concur/queue.hpp"
 #include "concur/semaphore.hpp"
 
 namespace concur {
@@ -26,6 +27,23 @@ constexpr const char* kBrokenMessage =
 
 // The executor whose worker the calling thread is, if any.
 thread_local const void* current_pool = nullptr;
+
+// WorkQueue: the pool's FIFO of tasks, on the two-lock engine rather than
+// SimpleQueue's tickets. Its getters race for the head, so the worker that is
+// awake and spinning takes the next task; tickets would hand it to the worker
+// that has slept longest, and every round trip would pay a futex wake-up.
+class WorkQueue {
+ public:
+  void put(detail::FutureStateBase* task) { core_.put_until(std::move(task), detail::kNoDeadline); }
+  detail::FutureStateBase* get() { return core_.get_until(detail::kNoDeadline); }
+  // get_nowait: throws QueueEmpty if there is no task.
+  detail::FutureStateBase* get_nowait() {
+    return core_.get_until(detail::Clock::time_point::min());
+  }
+
+ private:
+  detail::FifoQueueCore<detail::FutureStateBase*> core_;
+};
 
 // default_max_workers: Python 3.13's min(32, process_cpu_count() + 4), where
 // the CPU count is the ones this process may run on (its affinity mask).
@@ -250,7 +268,7 @@ class ThreadPoolExecutor::Impl {
   std::size_t started_ = 0;
   bool shut_down_ = false;
   bool broken_ = false;
-  SimpleQueue<detail::FutureStateBase*> work_;
+  WorkQueue work_;
   Semaphore idle_{0};
 };
 
