@@ -1,11 +1,12 @@
-// concur/detail/ticket_fifo.hpp - the lock-free engine behind SimpleQueue.
-// Not API; see concur/queue.hpp.
+// concur/detail/ticket_fifo.hpp - the lock-free engine behind SimpleQueue
+// and an unbounded Queue (ticket_queue_core.hpp). Not API; see
+// concur/queue.hpp.
 //
 // Tickets. Every put takes the next put ticket and every get the next get
 // ticket (one fetch_add each, so no thread ever waits for a lock holder).
 // Ticket t names one slot: put t and get t meet there and nowhere else, which
 // makes the queue first in, first out and lets a getter that arrives first
-// simply wait on its slot.
+// simply wait on its slot. Waiting getters are thus served in arrival order.
 //
 // A slot's state word holds its ticket and a status:
 //   EMPTY --put claims--> WRITING --item constructed--> FULL  (the hand-off)
@@ -28,7 +29,7 @@
 //
 // Segments. Slots live in segments of kSlots, chained in ticket order from
 // front_ to the newest. A segment is retired once every get ticket in it is
-// finished (item taken or abandoned) and it is the oldest; retired
+// finished (item taken, abandoned or skipped) and it is the oldest; retired
 // segments are reused at the end of the chain and freed only with the queue
 // (type-stable memory, as moodycamel's blocks). That is what makes it safe
 // for a thread to read a segment it found through a stale pointer: it checks
@@ -37,8 +38,8 @@
 // per kSlots tickets - happens under one lock.
 //
 // T's move must not throw: a get owns its slot, so an item whose move failed
-// could not go back to the head of the queue. SimpleQueue uses the two-lock
-// FifoQueueCore for other types.
+// could not go back to the head of the queue. Queues of other types use the
+// two-lock FifoQueueCore.
 #pragma once
 
 #include <algorithm>
@@ -285,14 +286,16 @@ class TicketFifo {
   // skip: EMPTY -> SKIPPED, for a put that will not use its ticket after all
   // (unless the getter gave the slot up first).
   void skip(Slot& slot, std::uint64_t ticket) noexcept {
+    // Counted first, so that the getter's uncounting never goes below zero.
+    skipped_.fetch_add(1, std::memory_order_relaxed);
     std::uint64_t seen = slot.state.load();
     while (ticket_of(seen) == ticket && status_of(seen) == kEmpty) {
       if (slot.state.compare_exchange_weak(seen, state(ticket, kSkipped))) {
-        skipped_.fetch_add(1, std::memory_order_relaxed);
         if ((seen & kWaiter) != 0) unpark_all(slot.state);
         return;
       }
     }
+    skipped_.fetch_sub(1, std::memory_order_relaxed);  // the getter gave it up first
   }
 
   // publish: WRITING -> FULL (the hand-off of the item: release, and seq_cst
