@@ -44,14 +44,6 @@ struct ParkedScope {
   ParkedScope& operator=(const ParkedScope&) = delete;
 };
 
-}  // namespace
-
-std::size_t parked_threads() noexcept {
-  return parked.load(std::memory_order_relaxed);
-}
-
-namespace {
-
 template <class Word>
 bool park_on(const Word& word, std::uint32_t expected, Deadline deadline) noexcept {
   if (deadline == kNoDeadline) {
@@ -73,6 +65,10 @@ bool park_on(const Word& word, std::uint32_t expected, Deadline deadline) noexce
 }
 
 }  // namespace
+
+std::size_t parked_threads() noexcept {
+  return parked.load(std::memory_order_relaxed);
+}
 
 bool park(const ParkWord& word, std::uint32_t expected, Deadline deadline) noexcept {
   return park_on(word, expected, deadline);
