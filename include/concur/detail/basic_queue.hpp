@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <utility>
 
+#include "concur/detail/commit_on_return.hpp"
 #include "concur/detail/deadline.hpp"
 #include "concur/detail/lock_guard.hpp"
 #include "concur/detail/queue_errors.hpp"
@@ -54,11 +55,7 @@ class BasicQueue {
     for (;;) {
       lock_.acquire();
       const bool shut_down = shut_down_.load();
-      if (store_.size() > 0) {
-        T item = pop_and_unlock();
-        if (maxsize_ != 0) not_full_.wake(1);
-        return item;
-      }
+      if (store_.size() > 0) return pop_and_unlock();
       lock_.release();
       if (shut_down) throw_queue_shut_down();
       if (expired(deadline)) throw_queue_empty();
@@ -94,16 +91,24 @@ class BasicQueue {
   bool is_shut_down() const noexcept { return shut_down_.load(); }
 
  private:
-  // pop_and_unlock: takes the next item, then releases the lock, also if
-  // T's move throws (the store is then unchanged).
+  // pop_and_unlock: moves the next item into the caller's object, and only
+  // then removes it (see queue_stores.hpp): if a comparison or T's move
+  // throws, nothing changed. Releases the lock either way; after a get,
+  // wakes a putter waiting for room.
   T pop_and_unlock() CONCUR_RELEASE(lock_) CONCUR_NO_THREAD_SAFETY_ANALYSIS {
+    CommitOnReturn wake_putter([this] {
+      if (maxsize_ != 0) not_full_.wake(1);
+    });
     struct Unlock {
       Lock& lock;
       ~Unlock() { lock.release(); }
     } unlock{lock_};
-    T item = store_.pop();
-    size_.store(store_.size());  // seq_cst: before not_full_'s parked check
-    return item;
+    const std::size_t plan = store_.plan_pop();
+    CommitOnReturn remove([this, plan]() CONCUR_NO_THREAD_SAFETY_ANALYSIS {
+      store_.commit_pop(plan);
+      size_.store(store_.size());  // seq_cst: before not_full_'s parked check
+    });
+    return T(std::move(store_.next()));
   }
 
   const std::size_t maxsize_;

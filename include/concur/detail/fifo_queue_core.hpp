@@ -30,6 +30,7 @@
 #include <new>
 #include <utility>
 
+#include "concur/detail/commit_on_return.hpp"
 #include "concur/detail/deadline.hpp"
 #include "concur/detail/lock_guard.hpp"
 #include "concur/detail/parking.hpp"
@@ -81,11 +82,7 @@ class FifoQueueCore {
       // The flag first, then the slot (see the file comment).
       const bool shut_down = shut_down_.load();
       // acquire: pairs with the release that published the slot.
-      if (head_->ready[head_index_].load(std::memory_order_acquire)) {
-        T item = pop_and_unlock();
-        if (maxsize_ != 0) not_full_.wake(1);  // after unlocking: the woken need no lock of ours
-        return item;
-      }
+      if (head_->ready[head_index_].load(std::memory_order_acquire)) return pop_and_unlock();
       head_lock_.release();
       if (shut_down) throw_queue_shut_down();
       if (expired(deadline)) throw_queue_empty();
@@ -174,12 +171,10 @@ class FifoQueueCore {
     segment->ready[index].store(true, std::memory_order_release);  // the hand-off
   }
 
-  // pop_locked: moves the head item out and frees its slot (and segment).
-  // Strong guarantee: if T's move throws, nothing changed.
-  T pop_locked() CONCUR_REQUIRES(head_lock_) {
-    T* slot = head_->slot(head_index_);
-    T item(std::move(*slot));
-    slot->~T();
+  // remove_head_locked: destroys the head item (moved out already) and frees
+  // its slot, and its segment once that is empty.
+  void remove_head_locked() noexcept CONCUR_REQUIRES(head_lock_) {
+    head_->slot(head_index_)->~T();
     if (++head_index_ == kSlots) {
       Segment* emptied = head_;
       head_ = emptied->next;  // linked before the last slot was published
@@ -188,7 +183,6 @@ class FifoQueueCore {
     }
     // seq_cst: ordered before not_full_'s parked-count check (Dekker).
     gets_.store(gets_.load(std::memory_order_relaxed) + 1);
-    return item;
   }
 
   // has_items, has_room: what parked getters and putters wait for. seq_cst
@@ -196,14 +190,20 @@ class FifoQueueCore {
   bool has_items() const noexcept { return puts_.load() != gets_.load(); }
   bool has_room() const noexcept { return puts_.load() - gets_.load() < maxsize_; }
 
-  // pop_and_unlock: pop_locked(), then releases the head lock, also if T's
-  // move throws.
+  // pop_and_unlock: moves the head item into the caller's object and only
+  // then removes it (see commit_on_return.hpp): if T's move throws, nothing
+  // changed. Releases the head lock either way; after a get, wakes a putter
+  // waiting for room - once unlocked, so the woken need no lock of ours.
   T pop_and_unlock() CONCUR_RELEASE(head_lock_) CONCUR_NO_THREAD_SAFETY_ANALYSIS {
+    CommitOnReturn wake_putter([this] {
+      if (maxsize_ != 0) not_full_.wake(1);
+    });
     struct Unlock {
       Lock& lock;
       ~Unlock() { lock.release(); }
     } unlock{head_lock_};
-    return pop_locked();
+    CommitOnReturn remove([this]() CONCUR_NO_THREAD_SAFETY_ANALYSIS { remove_head_locked(); });
+    return T(std::move(*head_->slot(head_index_)));
   }
 
   // destroy_chain: destroys `count` items from (segment, index) on, and
