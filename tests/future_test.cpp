@@ -119,8 +119,9 @@ TEST(FutureTest, FUT_08_CancelAgainReturnsTrueWithoutRerunningCallbacks) {
 TEST(FutureTest, FUT_09_ResultReturnsTheValueZeroTimeoutOnAFinishedFuture) {
   Promise<std::string> p;
   p.set_result("value");
-  EXPECT_EQ(p.future().result(), "value");
-  EXPECT_EQ(p.future().result(0s), "value");
+  const Future<std::string> f = p.future();
+  EXPECT_EQ(f.result(), "value");
+  EXPECT_EQ(f.result(0s), "value");
 }
 
 TEST(FutureTest, FUT_10_ResultRethrowsTheSameExceptionEveryTime) {
@@ -386,6 +387,64 @@ TEST(FutureTest, AnAbandonedPromiseFailsItsFutureInsteadOfLosingIt) {
     p.set_result(1);
   }
   EXPECT_EQ(finished.result(), 1);
+}
+
+TEST(FutureTest, AnEmptyFutureThrowsInvalidStateErrorFromEveryMember) {
+  Future<int> empty;
+  EXPECT_FALSE(empty.valid());
+  EXPECT_THROW(empty.result(), InvalidStateError);
+  EXPECT_THROW(empty.result(1ms), InvalidStateError);
+  EXPECT_THROW(Future<int>().result(), InvalidStateError);
+  EXPECT_THROW(empty.exception(), InvalidStateError);
+  EXPECT_THROW(empty.done(), InvalidStateError);
+  EXPECT_THROW(empty.running(), InvalidStateError);
+  EXPECT_THROW(empty.cancelled(), InvalidStateError);
+  EXPECT_THROW(empty.cancel(), InvalidStateError);
+  EXPECT_THROW(empty.add_done_callback([](const Future<int>&) {}), InvalidStateError);
+  Future<void> empty_void;
+  EXPECT_THROW(empty_void.result(), InvalidStateError);
+}
+
+TEST(FutureTest, WaitAndAsCompletedRefuseAnEmptyFuture) {
+  Promise<int> p;
+  std::vector<Future<int>> fs = {p.future(), Future<int>()};
+  EXPECT_THROW(wait(fs), InvalidStateError);
+  EXPECT_THROW(wait(fs, 1ms), InvalidStateError);
+  EXPECT_THROW(as_completed(fs), InvalidStateError);
+}
+
+TEST(FutureTest, ResultOfATemporaryHandleIsAValueThatOutlivesTheFuture) {
+  static_assert(
+      std::is_same_v<decltype(std::declval<Future<std::string>>().result()), std::string>);
+  static_assert(
+      std::is_same_v<decltype(std::declval<Future<std::string>&>().result()), const std::string&>);
+  const std::string* kept = nullptr;
+  {
+    auto p = std::make_unique<Promise<std::string>>();
+    Future<std::string> f = p->future();
+    p->set_result(std::string(1000, 'x'));
+    p.reset();
+    // The last handle is the temporary: the shared state goes with it, and
+    // the reference below is bound to a value, not into the state.
+    const std::string& r = std::move(f).result();
+    kept = &r;
+    EXPECT_EQ(r, std::string(1000, 'x'));
+  }
+  EXPECT_NE(kept, nullptr);
+}
+
+TEST(FutureTest, ResultOfATemporaryMovesAMoveOnlyValueOut) {
+  Promise<std::unique_ptr<int>> p;
+  Future<std::unique_ptr<int>> f = p.future();
+  Future<std::unique_ptr<int>> other = f;
+  p.set_result(std::make_unique<int>(7));
+  std::unique_ptr<int> taken = std::move(f).result(kHangGuard);
+  ASSERT_NE(taken, nullptr);
+  EXPECT_EQ(*taken, 7);
+  EXPECT_EQ(other.result(), nullptr);  // the other handle sees the moved-from value
+  Promise<int> failing;
+  failing.set_exception(error("gone"));
+  EXPECT_THROW(failing.future().result(), std::out_of_range);
 }
 
 TEST(FutureTest, SetResultHappensBeforeResult) {

@@ -97,8 +97,9 @@ class Future {
  public:
   using value_type = T;
 
-  // Future: an empty handle, valid() == false; every other member needs a
-  // valid one (from a Promise or an executor).
+  // Future: an empty handle, valid() == false. Every other member of an
+  // empty handle throws InvalidStateError (so do wait() and as_completed()
+  // given one); valid ones come from a Promise or an executor.
   Future() = default;
 
   bool valid() const noexcept { return state_.get() != nullptr; }
@@ -107,22 +108,32 @@ class Future {
 
   // cancel: cancels a pending future and runs its callbacks; returns true.
   // Returns true again on a cancelled future, false on a running or finished one.
-  bool cancel() { return state_->cancel(); }
-  bool cancelled() const noexcept { return state_->cancelled(); }
-  bool running() const noexcept { return state_->running(); }
+  bool cancel() { return checked().cancel(); }
+  bool cancelled() const { return checked().cancelled(); }
+  bool running() const { return checked().running(); }
   // done: finished (with a result or an exception) or cancelled.
-  bool done() const noexcept { return state_->done(); }
+  bool done() const { return checked().done(); }
 
   // --- Outcome -----------------------------------------------------------------
 
   // result: blocks until done; returns the value (const T&, or nothing for
   // Future<void>), rethrows the task's exception, or throws CancelledError.
-  decltype(auto) result() const { return result_until(detail::kNoDeadline); }
+  // The reference lives as long as some handle to this future does.
+  decltype(auto) result() const& { return result_until(detail::kNoDeadline); }
+
+  // result() on a temporary handle (pool.submit(f).result()) returns the T
+  // by value, moved out of the shared state: nothing dangles. Other handles
+  // to the same future then see a moved-from T.
+  decltype(auto) result() && { return take_result_until(detail::kNoDeadline); }
 
   // result(timeout): as result(), throwing TimeoutError if not done in time.
   template <class Rep, class Period>
-  decltype(auto) result(const std::chrono::duration<Rep, Period>& timeout) const {
+  decltype(auto) result(const std::chrono::duration<Rep, Period>& timeout) const& {
     return result_until(detail::deadline_after(timeout));
+  }
+  template <class Rep, class Period>
+  decltype(auto) result(const std::chrono::duration<Rep, Period>& timeout) && {
+    return take_result_until(detail::deadline_after(timeout));
   }
 
   // exception: blocks until done; returns the task's exception, or null if
@@ -140,7 +151,7 @@ class Future {
   void add_done_callback(F fn) {
     static_assert(std::is_invocable_v<F&, const Future<T>&>,
                   "add_done_callback: the callback must be callable as fn(const Future<T>&)");
-    if (!state_->add_callback([fn, self = *this]() mutable { fn(self); })) {
+    if (!checked().add_callback([fn, self = *this]() mutable { fn(self); })) {
       try {
         fn(*this);
       } catch (...) {
@@ -162,15 +173,21 @@ class Future {
 
   explicit Future(detail::StateRef<detail::FutureState<T>> state) : state_(std::move(state)) {}
 
-  const detail::FutureState<T>& settled(detail::Deadline deadline) const {
-    if (!state_->wait_done(deadline)) detail::throw_future_timeout();
-    if (state_->cancelled()) detail::throw_cancelled();
+  detail::FutureState<T>& checked() const {
+    if (state_.get() == nullptr) detail::throw_empty_future();
     return *state_.get();
+  }
+
+  detail::FutureState<T>& settled(detail::Deadline deadline) const {
+    detail::FutureState<T>& state = checked();
+    if (!state.wait_done(deadline)) detail::throw_future_timeout();
+    if (state.cancelled()) detail::throw_cancelled();
+    if (state.error() != nullptr) std::rethrow_exception(state.error());
+    return state;
   }
 
   decltype(auto) result_until(detail::Deadline deadline) const {
     const auto& state = settled(deadline);
-    if (state.error() != nullptr) std::rethrow_exception(state.error());
     if constexpr (std::is_void_v<T>) {
       return;
     } else {
@@ -178,8 +195,20 @@ class Future {
     }
   }
 
+  auto take_result_until(detail::Deadline deadline) {
+    auto& state = settled(deadline);
+    if constexpr (std::is_void_v<T>) {
+      return;
+    } else {
+      return T(std::move(state.take_value()));
+    }
+  }
+
   std::exception_ptr exception_until(detail::Deadline deadline) const {
-    return settled(deadline).error();
+    detail::FutureState<T>& state = checked();
+    if (!state.wait_done(deadline)) detail::throw_future_timeout();
+    if (state.cancelled()) detail::throw_cancelled();
+    return state.error();
   }
 
   detail::StateRef<detail::FutureState<T>> state_;
@@ -257,6 +286,7 @@ std::vector<Future<T>> distinct(Range&& futures) {
   std::vector<Future<T>> out;
   std::unordered_set<const void*> seen;
   for (const Future<T>& f : futures) {
+    if (!f.valid()) throw_empty_future();
     if (seen.insert(f.state()).second) out.push_back(f);
   }
   return out;

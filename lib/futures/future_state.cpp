@@ -42,6 +42,11 @@ void throw_future_timeout() {
 void throw_unexpected_state() {
   throw RuntimeError("Future in unexpected state");
 }
+void throw_empty_future() {
+  throw InvalidStateError(
+      "this Future is empty (default-constructed or moved from): it belongs to no promise or "
+      "executor");
+}
 
 void throw_invalid_state(FutureStatus status) {
   const bool was_cancelled =

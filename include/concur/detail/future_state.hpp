@@ -66,6 +66,7 @@ void report_callback_error(std::exception_ptr error) noexcept;
 [[noreturn]] void throw_future_timeout();
 [[noreturn]] void throw_invalid_state(FutureStatus status);
 [[noreturn]] void throw_unexpected_state();
+[[noreturn]] void throw_empty_future();
 
 class FutureStateBase {
  public:
@@ -197,6 +198,8 @@ class FutureState : public FutureStateBase {
   }
   // value: the result of a finished, successful future.
   const T& value() const noexcept { return *value_; }
+  // take_value: the same value, for moving out (Future::result() &&).
+  T& take_value() noexcept { return *value_; }
 
  private:
   std::optional<T> value_;
