@@ -28,13 +28,18 @@ Deadline deadline_after(const std::chrono::duration<Rep, Period>& timeout) noexc
   return now + std::chrono::ceil<Clock::duration>(timeout);
 }
 
-// deadline_at: the steady-clock deadline of a time point on any clock.
+// deadline_at: the steady-clock deadline of a time point on any clock, from
+// time_point::min() to time_point::max() of any duration. The time left is
+// computed in long double, as in deadline_after: `when - C::now()` in
+// integers would overflow for the extremes and for coarse durations (the
+// common type of hours and nanoseconds cannot hold hours::max()).
 template <class C, class D>
 Deadline deadline_at(const std::chrono::time_point<C, D>& when) noexcept {
+  using Wide = std::chrono::duration<long double, std::nano>;
   if constexpr (std::is_same_v<C, Clock>) {
-    if (when.time_since_epoch() >= kNoDeadline.time_since_epoch()) return kNoDeadline;
+    if (Wide(when.time_since_epoch()) >= Wide(kNoDeadline.time_since_epoch())) return kNoDeadline;
   }
-  return deadline_after(when - C::now());
+  return deadline_after(Wide(when.time_since_epoch()) - Wide(C::now().time_since_epoch()));
 }
 
 // expired: whether the deadline has passed.
