@@ -138,6 +138,37 @@ TEST(GilModern, AHolderThatNeverTicksKeepsTheGil) {
   EXPECT_GE(gil.stats().drop_requests, 1u);
 }
 
+TEST(GilModern, AnEndlessSwitchIntervalNeverAsksTheHolderToDrop) {
+  // nanoseconds::max() is a legal interval: a waiter then waits for the
+  // holder to let go by itself. (Added to the clock, it overflowed into the
+  // past: every wait timed out at once, 100% CPU and a drop request per turn.)
+  Gil gil({.policy = Policy::modern, .switch_interval = std::chrono::nanoseconds::max()});
+  Event holding;
+  Event waiter_started;
+  std::atomic<bool> waiter_has_it{false};
+  std::thread holder([&] {
+    Held hold(gil);
+    holding.set();
+    ASSERT_TRUE(waiter_started.wait(kHangGuard));
+    // Tick for a while: a drop request, if one came, would be honoured here
+    // (how long only decides how surely the old overflow is caught).
+    const auto until = std::chrono::steady_clock::now() + 300ms;
+    while (!waiter_has_it.load() && std::chrono::steady_clock::now() < until)
+      gil.tick();
+  });
+  ASSERT_TRUE(holding.wait(kHangGuard));
+  std::thread waiter([&] {
+    waiter_started.set();
+    Held hold(gil);
+    waiter_has_it = true;
+  });
+  holder.join();
+  waiter.join();
+  EXPECT_TRUE(waiter_has_it.load());
+  EXPECT_EQ(gil.stats().drop_requests, 0u);
+  EXPECT_EQ(gil.stats().forced_switches, 0u);
+}
+
 TEST(GilModern, ReleasedLetsAnotherThreadIn) {
   Gil gil({.policy = Policy::modern, .switch_interval = 5ms});
   Event other_ran;

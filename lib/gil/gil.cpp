@@ -13,6 +13,7 @@
 #include <map>
 #include <mutex>
 
+#include "concur/detail/deadline.hpp"
 #include "concur/detail/thread_token.hpp"
 #include "concur/errors.hpp"
 #include "histogram.hpp"
@@ -149,20 +150,25 @@ void Gil::acquire() {
   }
   // take_gil, steps 2-7.
   std::unique_lock<std::mutex> lock(s.mutex);
-  bool requested = false;
   while (s.locked) {
     const std::uint64_t saved = s.switch_number;
-    // Step 4.2: the timeout restarts on every turn, whoever woke us.
-    const bool timed_out = s.cond.wait_for(lock, s.interval) == std::cv_status::timeout;
+    // Step 4.2: the timeout restarts on every turn, whoever woke us. An
+    // interval too long to add to the clock (nanoseconds::max()) never
+    // times out: wait_for would overflow into the past and spin.
+    const concur::detail::Deadline deadline = concur::detail::deadline_after(s.interval);
+    bool timed_out = false;
+    if (deadline == concur::detail::kNoDeadline) {
+      s.cond.wait(lock);
+    } else {
+      timed_out = s.cond.wait_until(lock, deadline) == std::cv_status::timeout;
+    }
     // Step 4.3: ask only after a whole quiet interval under one holder.
     if (timed_out && s.locked && s.switch_number == saved) {
       drop_request_.store(true, std::memory_order_relaxed);
-      requested = true;
       std::lock_guard<std::mutex> hold(s.stats_mutex);
       ++s.drop_requests;
     }
   }
-  (void)requested;
   bool switched = false;
   {
     // Step 5: take it; a different taker counts as a switch and releases a
