@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstring>
 #include <deque>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <string>
@@ -189,8 +190,9 @@ class ProcessPoolExecutor::Impl {
     std::size_t sent = 0;
     bool waiting_to_send = false;  // EPOLLOUT asked for
     wire::FrameParser inbox;
-    bool ready = false;    // its initializer ran
-    bool closing = false;  // no more calls: retiring, killed, or at end of file
+    bool ready = false;           // its initializer ran
+    bool closing = false;         // no more calls: retiring, killed, or at end of file
+    bool killed_by_pool = false;  // its death was ordered here: it counts against no call
     std::size_t calls_sent = 0;
   };
 
@@ -311,7 +313,8 @@ class ProcessPoolExecutor::Impl {
     ++worker.calls_sent;
     // The call's bytes stay with the job until its outcome arrives: a call
     // its worker never started is sent again to another.
-    wire::append_frame(worker.outbox, wire::Kind::task, next_call_id_++, job.call);
+    job.sent_as = next_call_id_++;
+    wire::append_frame(worker.outbox, wire::Kind::task, job.sent_as, job.call);
     worker.calls.push_back(std::move(job));
     flush(worker);
   }
@@ -319,8 +322,11 @@ class ProcessPoolExecutor::Impl {
   void start_clock(Worker& worker, const RemoteJob& job) {
     worker.front_started = true;
     worker.deadline.reset();
+    // Saturating: a timeout too long for the clock is no timeout, and zero
+    // or negative ones expire at once (the task is given no time).
     if (job.timeout) {
-      worker.deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(*job.timeout);
+      const Clock::time_point deadline = detail::deadline_after(*job.timeout);
+      if (deadline != detail::kNoDeadline) worker.deadline = deadline;
     }
   }
 
@@ -364,8 +370,11 @@ class ProcessPoolExecutor::Impl {
     const auto now = Clock::now();
     for (const auto& [id, worker] : workers_) {
       if (!worker->deadline) continue;
+      // Clamped to what epoll_wait takes: a deadline weeks away must not
+      // turn into a negative (endless) timeout for everyone else's.
       const auto left = std::chrono::ceil<std::chrono::milliseconds>(*worker->deadline - now);
-      const int ms = static_cast<int>(std::max<std::int64_t>(0, left.count()));
+      const int ms = static_cast<int>(
+          std::clamp<std::int64_t>(left.count(), 0, std::numeric_limits<int>::max()));
       timeout_ms = timeout_ms < 0 ? ms : std::min(timeout_ms, ms);
     }
     epoll_event events[64];
@@ -453,12 +462,38 @@ class ProcessPoolExecutor::Impl {
     }
   }
 
+  // expected_id: the id the worker's next frame must carry: 0 until it is
+  // ready, then that of the call it runs.
+  static std::uint64_t expected_id(const Worker& worker) {
+    if (!worker.ready || worker.calls.empty() || !worker.front_started) return 0;
+    return worker.calls.front().sent_as;
+  }
+
+  // check_header: throws ValueError if a frame cannot be the worker's next.
+  static void check_header(const Worker& worker, const wire::Header& header) {
+    const bool setup_reply =
+        header.kind == wire::Kind::ready || header.kind == wire::Kind::initializer_failed;
+    if (setup_reply != !worker.ready) {
+      throw ValueError(worker.ready ? "a second reply to its setup"
+                                    : "an outcome before it was ready");
+    }
+    if (header.id != expected_id(worker)) {
+      throw ValueError("a frame for call " + std::to_string(header.id) +
+                       ", which it was not running");
+    }
+  }
+
   // handle_frames: false if the worker sent garbage (and was killed).
   bool handle_frames(Worker& worker) {
     for (;;) {
       std::optional<wire::FrameParser::Frame> frame;
       try {
         frame = worker.inbox.next();
+        if (frame) {
+          check_header(worker, wire::Header{wire::kMagic, frame->kind, frame->id, 0});
+        } else if (const auto header = worker.inbox.incomplete_header()) {
+          check_header(worker, *header);  // before waiting for its payload
+        }
       } catch (const std::exception& e) {
         corrupt(worker, e.what());
         return false;
@@ -506,6 +541,7 @@ class ProcessPoolExecutor::Impl {
 
   void kill(Worker& worker) {
     worker.closing = true;
+    worker.killed_by_pool = true;
     detail::signal_pidfd(worker.process.pidfd.get(), SIGKILL);
   }
 
@@ -613,10 +649,12 @@ class ProcessPoolExecutor::Impl {
     // Calls it had not started go back to the front of the queue - unless
     // workers keep dying under the same call: after kMaxDeathsPerCall it
     // fails for good (dask's "allowed failures"), so a poisonous call
-    // cannot kill workers forever.
+    // cannot kill workers forever. A kill the pool ordered (a timeout,
+    // garbage on the channel, a broken pool) says nothing about the calls
+    // waiting behind: it is not counted against them.
     std::deque<RemoteJob> requeued;
     for (RemoteJob& job : worker.calls) {
-      if (++job.deaths >= kMaxDeathsPerCall) {
+      if (!worker.killed_by_pool && ++job.deaths >= kMaxDeathsPerCall) {
         fail<BrokenProcessPool>(job, std::to_string(kMaxDeathsPerCall) +
                                          " worker processes died while holding this call; "
                                          "the last, pid " +

@@ -20,9 +20,8 @@ void append_frame(std::string& out, Kind kind, std::uint64_t id, std::string_vie
   out.append(payload);
 }
 
-std::optional<FrameParser::Frame> FrameParser::next() {
-  const std::size_t available = buffer_.size() - consumed_;
-  if (available < sizeof(Header)) return std::nullopt;
+std::optional<Header> FrameParser::checked_header() const {
+  if (buffer_.size() - consumed_ < sizeof(Header)) return std::nullopt;
   Header header;
   std::memcpy(&header, buffer_.data() + consumed_, sizeof header);
   if (header.magic != kMagic) {
@@ -33,9 +32,23 @@ std::optional<FrameParser::Frame> FrameParser::next() {
     throw ValueError("a frame of unknown kind " +
                      std::to_string(static_cast<std::uint32_t>(header.kind)));
   }
-  if (header.size > kMaxPayload) {
-    throw ValueError("a frame announcing " + std::to_string(header.size) + " bytes");
+  if (header.size > kMaxWorkerPayload) {
+    throw ValueError("a frame announcing " + std::to_string(header.size) +
+                     " bytes, more than the " + std::to_string(kMaxWorkerPayload) +
+                     " a worker's frame may carry");
   }
+  return header;
+}
+
+std::optional<Header> FrameParser::incomplete_header() const {
+  return checked_header();  // complete frames are taken by next() first
+}
+
+std::optional<FrameParser::Frame> FrameParser::next() {
+  const std::optional<Header> checked = checked_header();
+  if (!checked) return std::nullopt;
+  const Header header = *checked;
+  const std::size_t available = buffer_.size() - consumed_;
   if (available - sizeof header < header.size) return std::nullopt;
   Frame frame{header.kind, header.id,
               buffer_.substr(consumed_ + sizeof header, static_cast<std::size_t>(header.size))};

@@ -35,9 +35,13 @@ struct Header {
 };
 static_assert(sizeof(Header) == 24);
 
-// The largest payload a frame may announce: 64 GiB (far above any sane
-// task, far below what would overflow a size computation).
+// The largest payload a frame from the parent may announce: 64 GiB (far
+// above any sane task, far below what would overflow a size computation).
 constexpr std::uint64_t kMaxPayload = std::uint64_t{64} << 30;
+// The largest payload a frame from a worker may announce: 512 MiB. The
+// parent buffers a whole outcome before decoding it, so this bounds what a
+// corrupt or hostile worker can make it hold; a larger result fails its task.
+constexpr std::uint64_t kMaxWorkerPayload = std::uint64_t{512} << 20;
 
 // append_frame: header + payload onto `out`.
 void append_frame(std::string& out, Kind kind, std::uint64_t id, std::string_view payload);
@@ -54,12 +58,18 @@ class FrameParser {
   // feed: appends received bytes.
   void feed(const char* data, std::size_t size) { buffer_.append(data, size); }
   // next: the next complete frame, if any. Throws ValueError naming the
-  // defect if the bytes are not a frame a worker may send.
+  // defect if the bytes are not a frame a worker may send (bad magic, a kind
+  // workers do not send, more than kMaxWorkerPayload bytes) - as soon as its
+  // header is in, before waiting for a payload that may never come.
   std::optional<Frame> next();
-  // partial: whether bytes of an incomplete frame are buffered.
-  bool partial() const noexcept { return buffer_.size() > consumed_; }
+  // incomplete_header: the checked header of a frame whose payload is still
+  // arriving, if any (so the reader can check its id at once too).
+  std::optional<Header> incomplete_header() const;
 
  private:
+  // checked_header: the header at the front, checked; none if incomplete.
+  std::optional<Header> checked_header() const;
+
   std::string buffer_;
   std::size_t consumed_ = 0;
 };

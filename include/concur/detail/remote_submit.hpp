@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,7 +32,8 @@ struct RemoteJob {
   void (*deliver)(FutureStateBase&, std::string_view);  // the outcome's decoder
   std::string call;                                     // encode_call()'s bytes
   std::optional<std::chrono::nanoseconds> timeout;
-  int deaths = 0;  // workers that died holding it (see kMaxDeathsPerCall)
+  int deaths = 0;             // workers that died holding it (see kMaxDeathsPerCall)
+  std::uint64_t sent_as = 0;  // the frame id of its last sending; its outcome must echo it
 };
 
 template <class F, class... Args>

@@ -1,0 +1,170 @@
+// ProcessPoolExecutor under faults: timeouts from min() to max(), storms of
+// overrunning tasks, workers that send frames the parent did not ask for.
+// Under both start methods; every test checks that nothing outlives it.
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "concur/process_pool_executor.hpp"
+#include "process_pool/wire.hpp"
+#include "process_pool/worker.hpp"
+#include "support/processes.hpp"
+#include "support/threads.hpp"
+
+namespace concur {
+namespace {
+
+using namespace std::chrono_literals;
+using test::FileGate;
+using test::kHangGuard;
+
+int square(int x) {
+  return x * x;
+}
+int sleep_forever(int) {
+  ::pause();
+  return 0;
+}
+
+// EXPECT_CONTAINS: `text` (evaluated once) contains `part`.
+#define EXPECT_CONTAINS(text, part)                                    \
+  do {                                                                 \
+    const std::string whole_text = (text);                             \
+    EXPECT_NE(whole_text.find(part), std::string::npos) << whole_text; \
+  } while (false)
+
+template <class E, class T>
+std::string failure_of(const Future<T>& future) {
+  try {
+    future.result(kHangGuard);
+    ADD_FAILURE() << "no exception";
+  } catch (const E& e) {
+    return e.what();
+  }
+  return {};
+}
+
+class ProcessPoolFaultTest : public test::NothingLeaks,
+                             public ::testing::WithParamInterface<StartMethod> {
+ protected:
+  ProcessPoolOptions options(std::ptrdiff_t workers) const {
+    return ProcessPoolOptions{.max_workers = workers, .start_method = GetParam()};
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(StartMethods, ProcessPoolFaultTest,
+                         ::testing::Values(StartMethod::spawn, StartMethod::fork),
+                         [](const ::testing::TestParamInfo<StartMethod>& param) {
+                           return param.param == StartMethod::spawn ? "spawn" : "fork";
+                         });
+
+// --- Timeouts from min() to max() ------------------------------------------------
+
+TEST_P(ProcessPoolFaultTest, TimeoutsWeeksLongOrMaxLeaveOtherWorkersTimeoutsWorking) {
+  ProcessPoolExecutor pool(options(3));
+  const FileGate release;
+  auto gated = [release](int x) {
+    release.wait();
+    return x;
+  };
+  auto month = pool.submit(TaskOptions{.timeout = std::chrono::hours(24 * 30)}, gated, 1);
+  auto forever = pool.submit(TaskOptions{.timeout = std::chrono::nanoseconds::max()}, gated, 2);
+  auto overrun = pool.submit(TaskOptions{.timeout = 50ms}, sleep_forever, 0);
+  EXPECT_CONTAINS(failure_of<TimeoutError>(overrun), "ran past its timeout");
+  EXPECT_FALSE(month.done());
+  EXPECT_FALSE(forever.done());
+  release.set();
+  EXPECT_EQ(month.result(kHangGuard), 1);
+  EXPECT_EQ(forever.result(kHangGuard), 2);
+  release.remove();
+}
+
+TEST_P(ProcessPoolFaultTest, AZeroOrNegativeTimeoutGivesTheTaskNoTime) {
+  ProcessPoolExecutor pool(options(1));
+  auto never =
+      pool.submit(TaskOptions{.timeout = std::chrono::nanoseconds::min()}, sleep_forever, 0);
+  auto zero = pool.submit(TaskOptions{.timeout = 0s}, sleep_forever, 0);
+  EXPECT_CONTAINS(failure_of<TimeoutError>(never), "ran past its timeout");
+  EXPECT_CONTAINS(failure_of<TimeoutError>(zero), "ran past its timeout");
+  EXPECT_EQ(pool.submit(square, 5).result(kHangGuard), 25);
+}
+
+// A storm of overrunning tasks: the pool's own kills must not count against
+// the calls already sent to those workers (they go back to the queue).
+TEST_P(ProcessPoolFaultTest, TimeoutKillsNeverFailTheInnocentCallsBehindThem) {
+  ProcessPoolExecutor pool(options(2));
+  std::vector<Future<int>> overrunning;
+  std::vector<Future<int>> innocent;
+  for (int i = 0; i < 150; ++i) {
+    overrunning.push_back(pool.submit(TaskOptions{.timeout = 2ms}, sleep_forever, i));
+    innocent.push_back(pool.submit(square, i));
+    if (i % 3 == 0)
+      overrunning.push_back(pool.submit(TaskOptions{.timeout = 1ms}, sleep_forever, i));
+  }
+  int innocent_failures = 0;
+  for (std::size_t i = 0; i < innocent.size(); ++i) {
+    try {
+      EXPECT_EQ(innocent[i].result(kHangGuard), static_cast<int>(i * i));
+    } catch (const std::exception& e) {
+      ++innocent_failures;
+      ADD_FAILURE() << "innocent call " << i << ": " << e.what();
+    }
+  }
+  EXPECT_EQ(innocent_failures, 0);
+  for (auto& f : overrunning)
+    EXPECT_THROW(f.result(kHangGuard), TimeoutError);
+}
+
+// --- Frames the parent did not ask for ---------------------------------------------
+
+// send_fake_header: from inside a task, a frame header on the worker's own
+// channel to the parent, as a corrupt or hostile worker would write it.
+void send_fake_header(detail::wire::Kind kind, std::uint64_t id, std::uint64_t size) {
+  detail::wire::Header header;
+  header.kind = kind;
+  header.id = id;
+  header.size = size;
+  ::send(detail::kWorkerOutFd, &header, sizeof header, MSG_NOSIGNAL);
+}
+
+int announce_a_gibibyte(int) {
+  // The right id cannot be guessed, so try the ones a fresh pool uses.
+  for (std::uint64_t id = 1; id <= 2; ++id)
+    send_fake_header(detail::wire::Kind::outcome, id, std::uint64_t{1} << 30);
+  return 1;
+}
+
+int answer_for_another_call(int) {
+  send_fake_header(detail::wire::Kind::outcome, 999, 0);
+  return 1;
+}
+
+int send_a_second_ready(int) {
+  send_fake_header(detail::wire::Kind::ready, 0, 0);
+  return 1;
+}
+
+TEST_P(ProcessPoolFaultTest, AFrameAnnouncingAGibibyteFailsItsTaskAndTheWorkerIsReplaced) {
+  {
+    ProcessPoolExecutor pool(options(1));
+    auto hostile = pool.submit(announce_a_gibibyte, 0);
+    EXPECT_CONTAINS(failure_of<BrokenProcessPool>(hostile), "a frame announcing 1073741824 bytes");
+    EXPECT_EQ(pool.submit(square, 6).result(kHangGuard), 36);
+  }  // and the destructor returns
+}
+
+TEST_P(ProcessPoolFaultTest, AnOutcomeForACallTheWorkerIsNotRunningIsRefused) {
+  ProcessPoolExecutor pool(options(1));
+  auto hostile = pool.submit(answer_for_another_call, 0);
+  EXPECT_CONTAINS(failure_of<BrokenProcessPool>(hostile), "a frame for call 999");
+  auto again = pool.submit(send_a_second_ready, 0);
+  EXPECT_CONTAINS(failure_of<BrokenProcessPool>(again), "a second reply to its setup");
+  EXPECT_EQ(pool.submit(square, 7).result(kHangGuard), 49);
+}
+
+}  // namespace
+}  // namespace concur
