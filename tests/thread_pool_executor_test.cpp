@@ -301,5 +301,89 @@ TEST(ThreadPoolExecutorTest, WorkersGetTheRequestedStackSize) {
   EXPECT_GE(stack, std::size_t{4} << 20);
 }
 
+// --- Faults -------------------------------------------------------------------
+
+TEST(ThreadPoolFaultTest, ASubmitWhoseThreadCannotStartThrowsAndQueuesNothing) {
+  // A stack no machine can give: every thread start fails.
+  std::atomic<int> ran{0};
+  {
+    ThreadPoolExecutor pool(
+        ThreadPoolOptions{.max_workers = 1, .stack_size = std::size_t{1} << 60});
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      try {
+        pool.submit([&] { ++ran; });
+        ADD_FAILURE() << "a submit with no thread to run it returned";
+      } catch (const RuntimeError& e) {
+        EXPECT_NE(std::string(e.what()).find("cannot start a worker thread"), std::string::npos)
+            << e.what();
+      }
+      EXPECT_EQ(pool.thread_count(), 0u);  // no phantom thread
+    }
+  }
+  EXPECT_EQ(ran.load(), 0);  // nothing queued ran later either
+}
+
+TEST(ThreadPoolFaultTest, ConcurrentShutdownsWithWaitAllReturnOnlyWhenThePoolIsDone) {
+  ThreadPoolExecutor pool(1);
+  Event release;
+  std::atomic<bool> task_finished{false};
+  auto running = pool.submit([&] {
+    release.wait(kHangGuard);
+    task_finished = true;
+  });
+  std::atomic<int> early_returns{0};
+  std::vector<std::thread> closers;
+  for (int i = 0; i < 3; ++i) {
+    closers.emplace_back([&] {
+      pool.shutdown(true);
+      if (!task_finished.load()) ++early_returns;
+    });
+  }
+  // Give the closers time to be inside shutdown (a closer that is late
+  // proves nothing, but cannot fail the test).
+  std::this_thread::sleep_for(50ms);
+  release.set();
+  for (auto& t : closers)
+    t.join();
+  EXPECT_EQ(early_returns.load(), 0);
+  running.result(kHangGuard);
+}
+
+TEST(ThreadPoolFaultTest, APoolDestroyedByItsOwnTaskFinishesTheRestAndFreesItself) {
+  const int threads_before = test::thread_count();
+  auto* pool = new ThreadPoolExecutor(2);
+  Event release;
+  std::atomic<int> others{0};
+  auto first = pool->submit([&] { release.wait(kHangGuard); });
+  for (int i = 0; i < 5; ++i)
+    pool->submit([&] { ++others; });
+  auto destroyer = pool->submit([pool] { delete pool; });
+  release.set();
+  destroyer.result(kHangGuard);  // the destructor has returned by now
+  first.result(kHangGuard);
+  EXPECT_EQ(others.load(), 5);
+  // The destroying worker leaves by itself; nothing of the pool remains.
+  EXPECT_TRUE(eventually([&] { return test::thread_count() == threads_before; }));
+}
+
+TEST(ThreadPoolFaultTest, APoolDestroyedByADoneCallbackFreesItself) {
+  const int threads_before = test::thread_count();
+  auto* pool = new ThreadPoolExecutor(1);
+  Event release;
+  Event destroyed;
+  auto f = pool->submit([&] {
+    release.wait(kHangGuard);
+    return 7;
+  });
+  f.add_done_callback([pool, &destroyed](const Future<int>&) {
+    delete pool;  // on the worker that completed f
+    destroyed.set();
+  });
+  release.set();
+  ASSERT_TRUE(destroyed.wait(kHangGuard));
+  EXPECT_EQ(f.result(), 7);
+  EXPECT_TRUE(eventually([&] { return test::thread_count() == threads_before; }));
+}
+
 }  // namespace
 }  // namespace concur

@@ -103,7 +103,7 @@ class ThreadPoolExecutor {
  private:
   class Impl;
 
-  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<Impl> impl_;  // shared with the worker threads
 };
 
 static_assert(Executor<ThreadPoolExecutor>);

@@ -81,7 +81,10 @@ void report_initializer_error(std::exception_ptr error) noexcept {
 
 }  // namespace
 
-class ThreadPoolExecutor::Impl {
+// Impl: the pool itself. The executor and every worker thread share it, so
+// a pool destroyed by one of its own tasks or done-callbacks lives on until
+// that worker has left its loop (the last owner frees it, on that thread).
+class ThreadPoolExecutor::Impl : public std::enable_shared_from_this<Impl> {
  public:
   explicit Impl(ThreadPoolOptions options)
       : max_workers_(checked_max_workers(options.max_workers)),
@@ -91,6 +94,11 @@ class ThreadPoolExecutor::Impl {
         gil_(options.gil),
         stack_size_(options.stack_size) {}
 
+  // enqueue: queues `task` (taking over its queue reference), first making
+  // sure a worker will take it: an idle one, or a new thread while under the
+  // limit. If no thread can be started and the pool has none, it throws
+  // RuntimeError naming the cause and has queued nothing; with threads, it
+  // goes on with those.
   void enqueue(detail::FutureStateBase* task) {
     std::scoped_lock hold(mutex_);
     if (broken_) {
@@ -101,10 +109,19 @@ class ThreadPoolExecutor::Impl {
       task->release_ref();
       throw RuntimeError("cannot schedule new futures after shutdown");
     }
-    work_.put(task);
-    adjust_thread_count();
+    bool reserved = false;  // an idle or new worker counts on this task
+    try {
+      reserved = reserve_worker();
+      work_.put(task);
+    } catch (...) {
+      if (reserved) idle_.release();  // that worker is idle after all
+      task->release_ref();
+      throw;
+    }
   }
 
+  // shutdown: Python's. Every shutdown(wait = true) returns only once every
+  // worker has exited, however many callers wait at once.
   void shutdown(bool wait, bool cancel_futures) {
     {
       std::scoped_lock hold(mutex_);
@@ -119,15 +136,19 @@ class ThreadPoolExecutor::Impl {
     join_all();
   }
 
-  ~Impl() {
-    // The executor's destructor: shutdown(true), but a pool destroyed by one
-    // of its own tasks cannot join that thread; it is detached instead.
+  // close: the executor's destructor: shutdown(true), except that a pool
+  // destroyed by one of its own tasks or done-callbacks cannot join the
+  // thread it runs on; that worker leaves when it returns to its loop.
+  void close() {
     {
       std::scoped_lock hold(mutex_);
       shut_down_ = true;
       work_.put(nullptr);
     }
     join_all();
+  }
+
+  ~Impl() {
     // Nothing is lost: a task still queued now (only possible when the pool
     // broke) is failed, not dropped.
     drain([](detail::FutureStateBase& task) {
@@ -145,15 +166,26 @@ class ThreadPoolExecutor::Impl {
   }
 
  private:
-  // adjust_thread_count: Python's rule: reuse an idle worker if there is
-  // one, else start a thread while under the limit.
-  void adjust_thread_count() {
-    if (idle_.try_acquire()) return;
-    if (started_ >= max_workers_) return;
-    const std::size_t index = started_++;
+  // reserve_worker: Python's _adjust_thread_count, before the task is
+  // queued so that a failure queues nothing: reuse an idle worker if there
+  // is one (its token), else start a thread while under the limit. Returns
+  // whether a worker now counts on the next task.
+  bool reserve_worker() {
+    if (idle_.try_acquire()) return true;
+    if (started_ >= max_workers_) return false;
+    const std::size_t index = started_;
     boost::thread::attributes attributes;
     if (stack_size_ != 0) attributes.set_stack_size(stack_size_);
-    threads_.emplace_back(attributes, [this, index] { work(index); });
+    try {
+      threads_.emplace_back(attributes, [self = shared_from_this(), index] { self->work(index); });
+    } catch (const std::exception& e) {
+      if (started_ > 0) return false;  // the threads it has will run it
+      throw RuntimeError(
+          "ThreadPoolExecutor: cannot start a worker thread, and the pool has none: " +
+          std::string(e.what()));
+    }
+    ++started_;  // only once it runs: no phantom thread
+    return true;
   }
 
   void work(std::size_t index) {
@@ -175,11 +207,14 @@ class ThreadPoolExecutor::Impl {
     // as idle (a token in idle_, which submit() takes instead of starting a
     // thread) when its task's call returns - before the result is visible -
     // or when it finds the queue empty. It takes its token back if it then
-    // finds more work queued.
+    // finds more work queued. A new thread was started for a task that may
+    // not be queued yet (reserve_worker): until it has taken its first task,
+    // an empty queue does not make it idle.
     struct IdleOffer {
       Semaphore* idle;
       bool offered = false;
     } offer{&idle_};
+    bool expecting_a_task = true;
     detail::call_returned_hook = {[](void* context) {
                                     auto* self = static_cast<IdleOffer*>(context);
                                     self->idle->release();
@@ -194,10 +229,11 @@ class ThreadPoolExecutor::Impl {
         // submit's task is queued for us anyway).
         if (offer.offered) idle_.try_acquire();
       } catch (const QueueEmpty&) {
-        if (!offer.offered) idle_.release();
+        if (!offer.offered && !expecting_a_task) idle_.release();
         task = work_.get();
       }
       offer.offered = false;
+      expecting_a_task = false;
       if (task != nullptr) {
         if (gil_ != nullptr) gil_->acquire();
         task->run_task();
@@ -241,8 +277,12 @@ class ThreadPoolExecutor::Impl {
     }
   }
 
-  // join_all: joins every worker (outside the mutex, which workers take).
+  // join_all: joins every worker (outside mutex_, which workers take). One
+  // joiner at a time, so a second shutdown(true) waits for the first's
+  // joins instead of finding nothing left to join. The calling thread, when
+  // it is a worker (a pool destroyed from inside), is detached instead.
   void join_all() {
+    std::scoped_lock one_joiner(join_mutex_);
     std::vector<boost::thread> threads;
     {
       std::scoped_lock hold(mutex_);
@@ -263,6 +303,7 @@ class ThreadPoolExecutor::Impl {
   gil::Gil* const gil_;
   const std::size_t stack_size_;
 
+  std::mutex join_mutex_;               // held while joining: one joiner at a time
   std::mutex mutex_;                    // guards the members below (Python's _shutdown_lock)
   std::vector<boost::thread> threads_;  // not yet joined
   std::size_t started_ = 0;
@@ -273,12 +314,14 @@ class ThreadPoolExecutor::Impl {
 };
 
 ThreadPoolExecutor::ThreadPoolExecutor(ThreadPoolOptions options)
-    : impl_(std::make_unique<Impl>(std::move(options))) {}
+    : impl_(std::make_shared<Impl>(std::move(options))) {}
 
 ThreadPoolExecutor::ThreadPoolExecutor(std::ptrdiff_t max_workers)
     : ThreadPoolExecutor(ThreadPoolOptions{.max_workers = max_workers}) {}
 
-ThreadPoolExecutor::~ThreadPoolExecutor() = default;
+ThreadPoolExecutor::~ThreadPoolExecutor() {
+  impl_->close();
+}
 
 void ThreadPoolExecutor::post_task(detail::FutureStateBase* task) {
   impl_->enqueue(task);

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <filesystem>
 #include <functional>
 #include <thread>
 #include <vector>
@@ -32,6 +33,15 @@ bool eventually(Ready&& ready) {
     std::this_thread::sleep_for(1ms);
   }
   return true;
+}
+
+// thread_count: the threads this process has now (a sanitizer's own
+// included: compare with a count taken earlier).
+inline int thread_count() {
+  int threads = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/task"))
+    ++threads;
+  return threads;
 }
 
 // Threads: runs body(i) on n threads and joins them all on destruction.
