@@ -663,5 +663,27 @@ TEST(ProcessPoolDefaults, NonShippableCallsAreRejectedAtCompileTime) {
   (void)captures_reference(0);
 }
 
+// occurrences: how often `part` appears in `text`.
+std::size_t occurrences(const std::string& text, const std::string& part) {
+  std::size_t count = 0;
+  for (std::size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1))
+    ++count;
+  return count;
+}
+
+TEST_P(OrphanTest, OutputTheParentHadBufferedIsWrittenOnceNotByEveryWorker) {
+  int output = -1;
+  const pid_t helper = run_helper({"buffered", GetParam()}, output);
+  const std::string text = read_all(output);
+  ::close(output);
+  int status = 0;
+  ASSERT_EQ(::waitpid(helper, &status, 0), helper);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << text;
+  EXPECT_EQ(occurrences(text, "written before the pool"), 1u) << text;
+  for (int i = 0; i < 4; ++i)
+    EXPECT_EQ(occurrences(text, "task " + std::to_string(i) + " ran"), 1u) << text;
+  EXPECT_EQ(occurrences(text, "sum 14"), 1u) << text;
+}
+
 }  // namespace
 }  // namespace concur

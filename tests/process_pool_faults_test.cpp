@@ -1,14 +1,19 @@
 // ProcessPoolExecutor under faults: timeouts from min() to max(), storms of
 // overrunning tasks, workers that send frames the parent did not ask for.
 // Under both start methods; every test checks that nothing outlives it.
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstring>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "concur/event.hpp"
 #include "concur/process_pool_executor.hpp"
 #include "process_pool/wire.hpp"
 #include "process_pool/worker.hpp"
@@ -164,6 +169,86 @@ TEST_P(ProcessPoolFaultTest, AnOutcomeForACallTheWorkerIsNotRunningIsRefused) {
   auto again = pool.submit(send_a_second_ready, 0);
   EXPECT_CONTAINS(failure_of<BrokenProcessPool>(again), "a second reply to its setup");
   EXPECT_EQ(pool.submit(square, 7).result(kHangGuard), 49);
+}
+
+// --- A dying fork server, destruction from a callback --------------------------------
+
+// parent_of: the parent pid of `pid`, from /proc/<pid>/stat.
+int parent_of(int pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  const std::size_t close = text.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream rest(text.substr(close + 2));
+  char state = 0;
+  int ppid = -1;
+  rest >> state >> ppid;
+  return ppid;
+}
+
+TEST_P(ProcessPoolFaultTest, AForkServerThatDiesBreaksThePoolAndANewPoolStartsANewOne) {
+  if (GetParam() != StartMethod::fork) GTEST_SKIP() << "fork only";
+  {
+    ProcessPoolExecutor pool(options(1));
+    const FileGate release;
+    auto running = pool.submit(
+        [release](int x) {
+          release.wait();
+          return x;
+        },
+        1);
+    ASSERT_TRUE(test::eventually([&] { return !pool.worker_pids().empty(); }));
+    const int server = parent_of(pool.worker_pids().front());
+    ASSERT_GT(server, 1);
+    ASSERT_NE(server, static_cast<int>(::getpid()));
+    ::kill(server, SIGKILL);  // as the OOM killer would
+    EXPECT_CONTAINS(failure_of<BrokenProcessPool>(running), "fork server");
+    EXPECT_THROW(pool.submit(square, 2), BrokenProcessPool);
+    release.remove();
+  }
+  ProcessPoolExecutor fresh(options(1));
+  EXPECT_EQ(fresh.submit(square, 3).result(kHangGuard), 9);
+}
+
+TEST_P(ProcessPoolFaultTest, APoolDestroyedByADoneCallbackFinishesItsWorkAndFreesItself) {
+  const int threads_before = test::thread_count();
+  auto* pool = new ProcessPoolExecutor(options(1));
+  Event destroyed;
+  auto first = pool->submit(square, 4);
+  auto second = pool->submit(square, 5);
+  first.add_done_callback([pool, &destroyed](const Future<int>&) {
+    delete pool;  // on the manager thread, or here if already done
+    destroyed.set();
+  });
+  ASSERT_TRUE(destroyed.wait(kHangGuard));
+  EXPECT_EQ(first.result(kHangGuard), 16);
+  EXPECT_EQ(second.result(kHangGuard), 25);
+  EXPECT_TRUE(test::eventually([&] { return test::thread_count() == threads_before; }));
+  EXPECT_TRUE(test::eventually([] { return test::child_processes().empty(); }));
+}
+
+TEST_P(ProcessPoolFaultTest, AForkPoolMadeRightAfterAnotherWasDestroyedIsNeverRefused) {
+  if (GetParam() != StartMethod::fork) GTEST_SKIP() << "fork only";
+  // Each pool's manager thread has just been joined when the next pool
+  // counts this process's threads.
+  for (int i = 0; i < 60; ++i) {
+    ProcessPoolExecutor pool(options(1));
+    ASSERT_EQ(pool.submit(square, i).result(kHangGuard), i * i) << "pool " << i;
+  }
+}
+
+std::string own_name(int) {
+  std::ifstream comm("/proc/self/comm");
+  std::string name;
+  std::getline(comm, name);
+  return name;
+}
+
+TEST_P(ProcessPoolFaultTest, WorkersAreNamedAfterTheProgram) {
+  ProcessPoolExecutor pool(options(1));
+  const std::string name = pool.submit(own_name, 0).result(kHangGuard);
+  // "<program>-worker", the program's name cut to fit the kernel's 15 bytes.
+  EXPECT_EQ(name, std::string("process_pool_faults_test").substr(0, 8) + "-worker");
 }
 
 }  // namespace

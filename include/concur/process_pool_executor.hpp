@@ -129,7 +129,7 @@ class ProcessPoolExecutor {
  private:
   class Impl;
 
-  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<Impl> impl_;  // shared with the manager thread
 };
 
 static_assert(Executor<ProcessPoolExecutor>);

@@ -13,6 +13,7 @@
 #include "pidfd.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -80,7 +81,7 @@ ExitStatus wait_pidfd(int pidfd) {
   return ExitStatus{info.si_code, info.si_status};
 }
 
-int count_threads() {
+int count_threads_once() {
   DIR* dir = ::opendir("/proc/self/task");
   if (dir == nullptr) return -1;
   int threads = 0;
@@ -88,6 +89,19 @@ int count_threads() {
     if (entry->d_name[0] != '.') ++threads;
   }
   ::closedir(dir);
+  return threads;
+}
+
+// count_threads: the threads of this process, once the ones on their way
+// out are gone. A thread that was just joined (the manager of a pool
+// destroyed a moment ago) is still listed in /proc while the kernel
+// finishes its exit, so a count above `allowed` is taken again for a while.
+int count_threads(int allowed) {
+  int threads = count_threads_once();
+  for (int retry = 0; retry < 200 && threads > allowed; ++retry) {
+    ::usleep(1000);
+    threads = count_threads_once();
+  }
   return threads;
 }
 
@@ -305,7 +319,7 @@ class ForkServer {
  public:
   ForkServer() {
     // (A sanitizer's runtime thread may or may not have started yet.)
-    const int threads = count_threads();
+    const int threads = count_threads(1 + kRuntimeThreads);
     if (threads < 1 || threads > 1 + kRuntimeThreads) {
       throw RuntimeError(
           "ProcessPoolExecutor: StartMethod::fork needs a single-threaded process to fork its "
@@ -321,6 +335,11 @@ class ForkServer {
     }
     control_.reset(fds[0]);
     UniqueFd server_end(fds[1]);
+    // What the program has buffered for stdout and stderr is written now,
+    // once: otherwise the server, and every worker forked from it, would
+    // inherit the buffer and write it again (Python flushes before forking
+    // for the same reason).
+    flush_standard_streams();
     const pid_t pid = ::fork();
     if (pid < 0) throw_broken("fork", errno);
     if (pid == 0) {
@@ -329,6 +348,7 @@ class ForkServer {
       ::dup2(control, kWorkerInFd);
       ::fcntl(kWorkerInFd, F_SETFD, FD_CLOEXEC);
       ::close_range(kWorkerInFd + 1, ~0U, 0);
+      name_this_process("-forksrv");
       serve_forks(kWorkerInFd);
     }
     server_pid_ = pid;
@@ -353,6 +373,7 @@ class ForkServer {
     Request request{1};
     const int ends[2] = {in.get(), out.get()};
     if (!send_with_fds(control_.get(), &request, sizeof request, ends, 2)) {
+      dead_.store(true);
       throw_broken("the fork server is gone", errno);
     }
     in.reset();
@@ -387,17 +408,24 @@ class ForkServer {
     }
   }
 
+  // alive: false once the server was found dead; a new pool then starts a
+  // new one.
+  bool alive() const noexcept { return !dead_.load(); }
+
  private:
   Reply receive(int (&pidfd)[2]) {
     Reply reply;
     const ssize_t n = receive_with_fds(control_.get(), &reply, sizeof reply, pidfd);
     if (n != static_cast<ssize_t>(sizeof reply)) {
-      throw BrokenProcessPool("the pool's fork server process died");
+      dead_.store(true);
+      throw BrokenProcessPool("the pool's fork server process (pid " + std::to_string(server_pid_) +
+                              ") died");
     }
     return reply;
   }
 
   std::mutex mutex_;  // one request or wait at a time; guards exits_
+  std::atomic<bool> dead_{false};
   UniqueFd control_;
   pid_t server_pid_ = -1;
   UniqueFd server_pidfd_;
@@ -411,7 +439,7 @@ class ForkServerLauncher final : public Launcher {
     static std::weak_ptr<ForkServer> current;
     std::lock_guard<std::mutex> hold(mutex);
     server_ = current.lock();
-    if (!server_) {
+    if (!server_ || !server_->alive()) {
       server_ = std::make_shared<ForkServer>();
       current = server_;
     }

@@ -101,7 +101,10 @@ constexpr std::uint64_t kWakeTag = 3;        // new calls queued
 
 }  // namespace
 
-class ProcessPoolExecutor::Impl {
+// Impl: the pool. The executor and the manager thread share it, so a pool
+// destroyed from a done-callback (which runs on the manager) lives on until
+// the manager has finished the work and left its loop.
+class ProcessPoolExecutor::Impl : public std::enable_shared_from_this<Impl> {
  public:
   explicit Impl(ProcessPoolOptions options)
       : max_workers_(checked_max_workers(options.max_workers)),
@@ -130,7 +133,7 @@ class ProcessPoolExecutor::Impl {
     shutdown(true, false);
     if (manager_.joinable()) {
       if (manager_.get_id() == std::this_thread::get_id()) {
-        manager_.detach();  // destroyed by a done-callback: the loop has ended
+        manager_.detach();  // the manager dropped the last reference: its loop has ended
       } else {
         manager_.join();
       }
@@ -143,7 +146,8 @@ class ProcessPoolExecutor::Impl {
       if (broken_) throw BrokenProcessPool(*broken_);
       if (shut_down_) throw RuntimeError(kShutdownMessage);
       pending_.push_back(std::move(job));
-      if (!manager_.joinable()) manager_ = std::thread([this] { manage(); });
+      if (!manager_.joinable())
+        manager_ = std::thread([self = shared_from_this()] { self->manage(); });
     }
     // Only a sleeping manager needs the system call. seq_cst on both sides
     // (Dekker): either the manager sees the queued job before it sleeps, or
@@ -623,7 +627,14 @@ class ProcessPoolExecutor::Impl {
   // reap: the worker has ended (or is being waited for at shutdown).
   void reap(Worker& worker) {
     if (worker.process.from_worker) receive(worker);  // outcomes it sent before it died
-    const detail::ExitStatus status = launcher_->reap(worker.process);
+    detail::ExitStatus status{CLD_KILLED, SIGKILL};
+    try {
+      status = launcher_->reap(worker.process);
+    } catch (const std::exception& e) {
+      // The fork server died (an OOM kill, a stray signal): its workers die
+      // with it, and nothing can be started or reaped any more.
+      break_pool(std::string(e.what()) + "; the process pool is not usable anymore");
+    }
     const bool asked_to_stop = worker.closing && worker.calls.empty();
     if (!worker.ready && !asked_to_stop) {
       // It died starting up: nothing it held had started. A worker that
@@ -706,12 +717,16 @@ class ProcessPoolExecutor::Impl {
 };
 
 ProcessPoolExecutor::ProcessPoolExecutor(ProcessPoolOptions options)
-    : impl_(std::make_unique<Impl>(std::move(options))) {}
+    : impl_(std::make_shared<Impl>(std::move(options))) {}
 
 ProcessPoolExecutor::ProcessPoolExecutor(std::ptrdiff_t max_workers)
     : ProcessPoolExecutor(ProcessPoolOptions{.max_workers = max_workers}) {}
 
-ProcessPoolExecutor::~ProcessPoolExecutor() = default;
+// From a done-callback (on the manager thread) it cannot wait: the manager
+// finishes what is queued and running, then frees the pool.
+ProcessPoolExecutor::~ProcessPoolExecutor() {
+  impl_->shutdown(true, false);
+}
 
 void ProcessPoolExecutor::post_job(detail::RemoteJob job) {
   impl_->post(std::move(job));

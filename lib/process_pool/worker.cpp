@@ -26,7 +26,6 @@ namespace concur::detail {
 namespace {
 
 std::atomic<bool> init_called{false};
-std::atomic<bool> serving{false};
 const char* saved_argv0 = nullptr;
 
 // Set before main() when the environment says this process was spawned as
@@ -53,10 +52,11 @@ struct UnhookedWorkerGuard {
   }
 } const unhooked_worker_guard;
 
+// exit_worker: leaves without running the program's atexit handlers or
+// static destructors (they belong to the parent's program), writing only
+// what the worker itself printed (a fork worker inherited empty buffers).
 [[noreturn]] void exit_worker(int status) {
-  std::fflush(nullptr);
-  std::cout.flush();
-  std::cerr.flush();
+  flush_standard_streams();
   std::_Exit(status);
 }
 
@@ -129,6 +129,27 @@ class ChannelReader {
 
 }  // namespace
 
+void flush_standard_streams() noexcept {
+  std::fflush(nullptr);
+  try {
+    std::cout.flush();
+    std::cerr.flush();
+    std::clog.flush();
+  } catch (...) {
+    // A stream set to throw on failure: nothing more can be done for it.
+  }
+}
+
+void name_this_process(const char* role) noexcept {
+  const char* path = saved_argv0 != nullptr ? saved_argv0 : "concur";
+  const char* slash = std::strrchr(path, '/');
+  const std::string program = slash != nullptr ? slash + 1 : path;
+  const std::size_t role_length = std::strlen(role);
+  const std::size_t keep = role_length < 15 ? 15 - role_length : 0;
+  const std::string name = program.substr(0, keep) + role;
+  ::prctl(PR_SET_NAME, name.c_str(), 0, 0, 0);
+}
+
 void die_with_parent(int expected_parent) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != expected_parent) exit_worker(0);  // the parent died before prctl
@@ -136,7 +157,7 @@ void die_with_parent(int expected_parent) {
 
 void run_worker(int in, int out) {
   spawned_unhooked = false;
-  serving.store(true);
+  name_this_process("-worker");
   ChannelReader reader(in);
   wire::Header header;
   std::string payload;

@@ -21,6 +21,15 @@ inline constexpr int kWorkerOutFd = 4;
 // exits at once if that parent is already gone (prctl's race).
 void die_with_parent(int expected_parent);
 
+// name_this_process: the process's name (ps, top: /proc/<pid>/comm) becomes
+// the program's name followed by `role` ("-worker"), within the 15
+// characters the kernel keeps.
+void name_this_process(const char* role) noexcept;
+
+// flush_standard_streams: writes what stdio and the standard C++ streams
+// have buffered, before a fork copies the buffers.
+void flush_standard_streams() noexcept;
+
 // init_was_called: whether concur::init() ran in this process.
 bool init_was_called() noexcept;
 // argv0: this program's argv[0] as concur::init() saw it, or nullptr.

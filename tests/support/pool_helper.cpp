@@ -7,6 +7,9 @@
 //   pool_helper orphan <spawn|fork> - starts a worker busy on a task, prints
 //       its pid, then waits to be killed: the test checks that the worker
 //       dies with it.
+//   pool_helper buffered <spawn|fork> - leaves a line in stdout's buffer
+//       (a pipe: fully buffered), then runs tasks on two workers that each
+//       print a line: the test counts that every line is written once.
 #include <unistd.h>
 
 #include <cstdio>
@@ -26,6 +29,11 @@ int busy_pid(int) {
 }
 
 int square(int x) {
+  return x * x;
+}
+
+int print_and_square(int x) {
+  std::printf("task %d ran\n", x);
   return x * x;
 }
 
@@ -56,6 +64,18 @@ int main(int argc, char** argv) {
     ::pause();
     return 0;
   }
-  std::fprintf(stderr, "usage: %s unhooked | orphan spawn|fork\n", argv[0]);
+  if (mode == "buffered" && argc > 2) {
+    const auto method =
+        std::strcmp(argv[2], "fork") == 0 ? concur::StartMethod::fork : concur::StartMethod::spawn;
+    std::printf("written before the pool\n");  // stays in the buffer: stdout is a pipe
+    concur::ProcessPoolExecutor pool(
+        concur::ProcessPoolOptions{.max_workers = 2, .start_method = method});
+    int sum = 0;
+    for (int i = 0; i < 4; ++i)
+      sum += pool.submit(print_and_square, i).result();
+    std::printf("sum %d\n", sum);
+    return 0;
+  }
+  std::fprintf(stderr, "usage: %s unhooked | orphan spawn|fork | buffered spawn|fork\n", argv[0]);
   return 2;
 }
