@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <ranges>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -253,6 +254,67 @@ TYPED_TEST(ExecutorTest, MapBuffersizeBoundsTheCallsInFlight) {
     got.push_back(v);
   EXPECT_EQ(got, (std::vector<int>{0, 3, 6, 9, 12, 15, 18, 21, 24, 27}));
   EXPECT_THROW(executor->map([](int x) { return x; }, xs, MapOptions{.buffersize = 0}), ValueError);
+}
+
+int plus_one(int x) {
+  return x + 1;
+}
+int seven() {
+  return 7;
+}
+
+TYPED_TEST(ExecutorTest, MapWithNoInputRangesIsEmpty) {
+  // Python: executor.map(fn) zips nothing, so it calls nothing.
+  auto executor = this->make(1);
+  int count = 0;
+  for ([[maybe_unused]] int v : executor->map(seven))
+    ++count;
+  for ([[maybe_unused]] int v : executor->map(seven, MapOptions{.buffersize = 2}))
+    ++count;
+  EXPECT_EQ(count, 0);
+}
+
+TYPED_TEST(ExecutorTest, MapWithABuffersizeReadsAnEndlessInputOnlyAsItGoes) {
+  auto executor = this->make(2);
+  std::vector<int> got;
+  for (int v : executor->map(plus_one, std::views::iota(0), MapOptions{.buffersize = 3})) {
+    got.push_back(v);
+    if (got.size() == 10) break;
+  }
+  EXPECT_EQ(got, (std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}));
+  // Chunked, zipped with a finite range: stops at the shorter.
+  got.clear();
+  for (int v :
+       executor->map([](int a, int b) { return a * b; }, std::views::iota(1),
+                     std::vector<int>{5, 6, 7}, MapOptions{.chunksize = 2, .buffersize = 1}))
+    got.push_back(v);
+  EXPECT_EQ(got, (std::vector<int>{5, 12, 21}));
+}
+
+TYPED_TEST(ExecutorTest, MapWithABuffersizeTakesOverATemporaryRange) {
+  auto executor = this->make(1);
+  auto results = executor->map(plus_one, std::vector<int>{1, 2, 3, 4}, MapOptions{.buffersize = 1});
+  std::vector<int> got;
+  for (int v : results)  // the temporary vector is long gone: the result owns it
+    got.push_back(v);
+  EXPECT_EQ(got, (std::vector<int>{2, 3, 4, 5}));
+}
+
+TYPED_TEST(ExecutorTest, ABufferedMapResultThatOutlivesItsExecutorThrowsRuntimeError) {
+  std::vector<int> xs{1, 2, 3, 4};
+  auto results = [&] {
+    auto executor = this->make(1);
+    return executor->map(plus_one, xs, MapOptions{.buffersize = 1});
+  }();  // the executor is gone; the first chunk was submitted and has run
+  auto it = results.begin();
+  EXPECT_EQ(*it, 2);
+  try {
+    ++it;
+    ADD_FAILURE() << "a submit to a destroyed executor";
+  } catch (const RuntimeError& e) {
+    EXPECT_NE(std::string(e.what()).find("must not outlive the executor"), std::string::npos)
+        << e.what();
+  }
 }
 
 TYPED_TEST(ExecutorTest, EXE_12_AnEmptyInputGivesAnEmptyResult) {

@@ -25,6 +25,7 @@
 #include <optional>
 #include <utility>
 
+#include "concur/detail/executor_lifetime.hpp"
 #include "concur/detail/remote_submit.hpp"
 #include "concur/detail/submit.hpp"
 #include "concur/errors.hpp"
@@ -127,7 +128,9 @@ class AnyExecutor {
     std::unique_ptr<E> engine;
   };
 
+  friend struct detail::ExecutorAccess;
   std::unique_ptr<EngineBase> engine_;
+  detail::ExecutorLifetime lifetime_;  // destroyed (ended) before the engine
 };
 
 static_assert(Executor<AnyExecutor>);

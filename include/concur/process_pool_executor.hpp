@@ -48,6 +48,7 @@
 #include <utility>
 #include <vector>
 
+#include "concur/detail/executor_lifetime.hpp"
 #include "concur/detail/remote_submit.hpp"
 #include "concur/detail/submit.hpp"
 #include "concur/errors.hpp"
@@ -127,9 +128,11 @@ class ProcessPoolExecutor {
   void post_job(detail::RemoteJob job);
 
  private:
+  friend struct detail::ExecutorAccess;
   class Impl;
 
-  std::shared_ptr<Impl> impl_;  // shared with the manager thread
+  std::shared_ptr<Impl> impl_;         // shared with the manager thread
+  detail::ExecutorLifetime lifetime_;  // ended first thing in the destructor
 };
 
 static_assert(Executor<ProcessPoolExecutor>);

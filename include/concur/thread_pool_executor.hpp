@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "concur/detail/deadline.hpp"
+#include "concur/detail/executor_lifetime.hpp"
 #include "concur/detail/submit.hpp"
 #include "concur/errors.hpp"
 #include "concur/executor.hpp"
@@ -101,9 +102,11 @@ class ThreadPoolExecutor {
   void post_task(detail::FutureStateBase* task);
 
  private:
+  friend struct detail::ExecutorAccess;
   class Impl;
 
-  std::shared_ptr<Impl> impl_;  // shared with the worker threads
+  std::shared_ptr<Impl> impl_;         // shared with the worker threads
+  detail::ExecutorLifetime lifetime_;  // ended first thing in the destructor
 };
 
 static_assert(Executor<ThreadPoolExecutor>);

@@ -725,6 +725,7 @@ ProcessPoolExecutor::ProcessPoolExecutor(std::ptrdiff_t max_workers)
 // From a done-callback (on the manager thread) it cannot wait: the manager
 // finishes what is queued and running, then frees the pool.
 ProcessPoolExecutor::~ProcessPoolExecutor() {
+  lifetime_.end();
   impl_->shutdown(true, false);
 }
 

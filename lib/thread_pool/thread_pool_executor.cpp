@@ -320,6 +320,7 @@ ThreadPoolExecutor::ThreadPoolExecutor(std::ptrdiff_t max_workers)
     : ThreadPoolExecutor(ThreadPoolOptions{.max_workers = max_workers}) {}
 
 ThreadPoolExecutor::~ThreadPoolExecutor() {
+  lifetime_.end();
   impl_->close();
 }
 

@@ -25,10 +25,11 @@ struct MapOptions {
   // Larger chunks trade cancellability for throughput.
   std::size_t chunksize = 1;
   // buffersize (Python 3.14): at most this many tasks (chunks) are submitted
-  // and not yet yielded; the rest are submitted as results are consumed.
-  // None = everything at once. Less than 1 is a ValueError. The inputs are
-  // still read at the call; with a buffersize the range must not outlive
-  // its executor.
+  // and not yet yielded; the rest are submitted as results are consumed, and
+  // the inputs are read only then (an endless input range works; an lvalue
+  // range must outlive the result, an rvalue one is moved into it). None =
+  // everything submitted at the call. Less than 1 is a ValueError. Reading
+  // on after the executor was destroyed throws RuntimeError.
   std::optional<std::size_t> buffersize = std::nullopt;
 };
 

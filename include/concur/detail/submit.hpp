@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <ranges>
 #include <tuple>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "concur/detail/deadline.hpp"
+#include "concur/detail/executor_lifetime.hpp"
 #include "concur/detail/map_result.hpp"
 #include "concur/detail/task.hpp"
 #include "concur/errors.hpp"
@@ -65,25 +67,72 @@ struct MapChunk {
   }
 };
 
-// map_buffered: map_ranges with a buffersize: the inputs are batched now, the
-// batches submitted as the result range asks for them.
+// LazyZip: the zipped input ranges of a map() with a buffersize, read a
+// chunk at a time as the results are consumed (Python 3.14 pauses its
+// iteration over the inputs the same way), so an endless range works. An
+// lvalue range is referred to (it must outlive the result), an rvalue one
+// moved in (std::views::all). Shared and never moved: the positions point
+// into the views.
+template <class Args, class... Views>
+class LazyZip {
+ public:
+  template <class... Ranges>
+  explicit LazyZip(Ranges&&... ranges)
+      : views_(std::views::all(std::forward<Ranges>(ranges))...),
+        positions_(begins(std::index_sequence_for<Views...>())) {}
+  LazyZip(const LazyZip&) = delete;
+  LazyZip& operator=(const LazyZip&) = delete;
+
+  // next_chunk: up to `size` argument tuples; empty once a range has ended.
+  std::vector<Args> next_chunk(std::size_t size) {
+    std::vector<Args> chunk;
+    fill(chunk, size, std::index_sequence_for<Views...>());
+    return chunk;
+  }
+
+ private:
+  template <std::size_t... I>
+  auto begins(std::index_sequence<I...>) {
+    return std::make_tuple(std::ranges::begin(std::get<I>(views_))...);
+  }
+  template <std::size_t... I>
+  void fill(std::vector<Args>& chunk, std::size_t size, std::index_sequence<I...>) {
+    while (chunk.size() < size &&
+           ((std::get<I>(positions_) != std::ranges::end(std::get<I>(views_))) && ...)) {
+      chunk.emplace_back(*std::get<I>(positions_)...);
+      (++std::get<I>(positions_), ...);
+    }
+  }
+
+  std::tuple<Views...> views_;
+  std::tuple<std::ranges::iterator_t<Views>...> positions_;
+};
+
+// map_buffered: map_ranges with a buffersize: the inputs are read, and the
+// chunks submitted, as the result range asks for them. Once a concur
+// executor is destroyed, the next chunk throws RuntimeError instead of
+// submitting to it (see executor_lifetime.hpp).
 template <class R, class Args, class E, class F, class... Ranges>
 MapResult<R> map_buffered(E& executor, F fn, const MapOptions& options, Deadline deadline,
                           Ranges&&... ranges) {
-  auto batches = std::make_shared<std::vector<std::vector<Args>>>();
-  std::vector<Args> chunk;
-  for_each_zipped(
-      [&](auto&&... items) {
-        chunk.emplace_back(std::forward<decltype(items)>(items)...);
-        if (chunk.size() == options.chunksize) batches->push_back(std::exchange(chunk, {}));
-      },
-      ranges...);
-  if (!chunk.empty()) batches->push_back(std::move(chunk));
-  auto next = std::make_shared<std::size_t>(0);
-  typename MapResult<R>::Feed feed = [&executor, fn, batches,
-                                      next]() -> std::optional<Future<std::vector<R>>> {
-    if (*next >= batches->size()) return std::nullopt;
-    return executor.submit(MapChunk<F, R, Args>{fn}, std::move((*batches)[(*next)++]));
+  auto inputs = std::make_shared<LazyZip<Args, std::views::all_t<Ranges>...>>(
+      std::forward<Ranges>(ranges)...);
+  typename MapResult<R>::Feed feed =
+      [&executor, fn, inputs, chunksize = options.chunksize,
+       lifetime = lifetime_of(executor)]() -> std::optional<Future<std::vector<R>>> {
+    std::unique_lock<std::mutex> hold;
+    if (lifetime) {
+      hold = std::unique_lock<std::mutex>(lifetime->mutex);
+      if (!lifetime->alive) {
+        throw RuntimeError(
+            "map(): the executor of this result has been destroyed; a map() with a buffersize "
+            "submits its calls as its results are read, so its result must not outlive the "
+            "executor");
+      }
+    }
+    std::vector<Args> chunk = inputs->next_chunk(chunksize);
+    if (chunk.empty()) return std::nullopt;
+    return executor.submit(MapChunk<F, R, Args>{fn}, std::move(chunk));
   };
   return MapResult<R>(std::move(feed), *options.buffersize, deadline);
 }
@@ -98,24 +147,32 @@ auto map_ranges(E& executor, F fn, const MapOptions& options, Ranges&&... ranges
   const detail::Deadline deadline =
       options.timeout ? detail::deadline_after(*options.timeout) : detail::kNoDeadline;
   using Args = std::tuple<std::remove_cvref_t<std::ranges::range_reference_t<Ranges>>...>;
-  if (options.buffersize) {
-    if (*options.buffersize < 1) throw ValueError("buffersize must be None or > 0");
-    return map_buffered<R, Args>(executor, std::move(fn), options, deadline, ranges...);
+  if (options.buffersize && *options.buffersize < 1) {
+    throw ValueError("buffersize must be None or > 0");
   }
-  std::vector<Future<std::vector<R>>> chunks;
-  std::vector<Args> chunk;
-  auto submit_chunk = [&] {
-    chunks.push_back(executor.submit(MapChunk<F, R, Args>{fn}, std::move(chunk)));
-    chunk.clear();
-  };
-  for_each_zipped(
-      [&](auto&&... items) {
-        chunk.emplace_back(std::forward<decltype(items)>(items)...);
-        if (chunk.size() == options.chunksize) submit_chunk();
-      },
-      ranges...);
-  if (!chunk.empty()) submit_chunk();
-  return MapResult<R>(std::move(chunks), deadline);
+  // No input ranges: Python's zip() of nothing is empty, so is the result.
+  if constexpr (sizeof...(Ranges) == 0) {
+    return MapResult<R>(std::vector<Future<std::vector<R>>>(), deadline);
+  } else {
+    if (options.buffersize) {
+      return map_buffered<R, Args>(executor, std::move(fn), options, deadline,
+                                   std::forward<Ranges>(ranges)...);
+    }
+    std::vector<Future<std::vector<R>>> chunks;
+    std::vector<Args> chunk;
+    auto submit_chunk = [&] {
+      chunks.push_back(executor.submit(MapChunk<F, R, Args>{fn}, std::move(chunk)));
+      chunk.clear();
+    };
+    for_each_zipped(
+        [&](auto&&... items) {
+          chunk.emplace_back(std::forward<decltype(items)>(items)...);
+          if (chunk.size() == options.chunksize) submit_chunk();
+        },
+        ranges...);
+    if (!chunk.empty()) submit_chunk();
+    return MapResult<R>(std::move(chunks), deadline);
+  }
 }
 
 // map_calls: Executor::map - the ranges, then optionally MapOptions last.
@@ -124,8 +181,9 @@ auto map_calls(E& executor, F fn, RangesAndOptions&&... args) {
   if constexpr (std::is_same_v<std::remove_cvref_t<decltype((args, ...))>, MapOptions>) {
     auto all = std::forward_as_tuple(std::forward<RangesAndOptions>(args)...);
     constexpr std::size_t n = sizeof...(RangesAndOptions) - 1;
+    // get<I> of the moved tuple: each range keeps its value category.
     return [&]<std::size_t... I>(std::index_sequence<I...>) {
-      return map_ranges(executor, std::move(fn), std::get<n>(all), std::get<I>(all)...);
+      return map_ranges(executor, std::move(fn), std::get<n>(all), std::get<I>(std::move(all))...);
     }
     (std::make_index_sequence<n>());
   } else {
