@@ -5,12 +5,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "concur/event.hpp"
@@ -249,6 +252,77 @@ TEST_P(ProcessPoolFaultTest, WorkersAreNamedAfterTheProgram) {
   const std::string name = pool.submit(own_name, 0).result(kHangGuard);
   // "<program>-worker", the program's name cut to fit the kernel's 15 bytes.
   EXPECT_EQ(name, std::string("process_pool_faults_test").substr(0, 8) + "-worker");
+}
+
+// --- Exceptions of every kind come back named ---------------------------------------
+
+struct Unusual {
+  int code;
+};
+
+int throw_int(int) {
+  throw 42;
+}
+int throw_string(int) {
+  throw std::string("a plain string");
+}
+int throw_literal(int) {
+  throw "a literal";
+}
+int throw_unusual(int) {
+  throw Unusual{3};
+}
+int throw_system_error(int) {
+  throw std::system_error(std::make_error_code(std::errc::permission_denied), "opening /etc/x");
+}
+int throw_bare_system_error(int) {
+  throw std::system_error(ENOENT, std::system_category());
+}
+int throw_filesystem_error(int) {
+  throw std::filesystem::filesystem_error("cannot copy", "/from/here", "/to/there",
+                                          std::make_error_code(std::errc::file_exists));
+}
+
+TEST_P(ProcessPoolFaultTest, ANonStandardExceptionComesBackNamingWhatWasThrown) {
+  ProcessPoolExecutor pool(options(1));
+  EXPECT_EQ(failure_of<RemoteError>(pool.submit(throw_int, 0)), "int: 42");
+  EXPECT_EQ(failure_of<RemoteError>(pool.submit(throw_string, 0)), "std::string: a plain string");
+  EXPECT_EQ(failure_of<RemoteError>(pool.submit(throw_literal, 0)), "const char*: a literal");
+  const std::string unusual = failure_of<RemoteError>(pool.submit(throw_unusual, 0));
+  EXPECT_CONTAINS(unusual, "Unusual");
+  EXPECT_CONTAINS(unusual, "not a std::exception");
+}
+
+TEST_P(ProcessPoolFaultTest, SystemAndFilesystemErrorsComeBackWithTheirCode) {
+  ProcessPoolExecutor pool(options(1));
+  const std::system_error local(std::make_error_code(std::errc::permission_denied),
+                                "opening /etc/x");
+  try {
+    pool.submit(throw_system_error, 0).result(kHangGuard);
+    ADD_FAILURE() << "no exception";
+  } catch (const std::system_error& e) {
+    EXPECT_EQ(e.code(), std::errc::permission_denied);
+    EXPECT_EQ(e.code().category(), std::generic_category());
+    EXPECT_STREQ(e.what(), local.what());
+  }
+  try {
+    pool.submit(throw_bare_system_error, 0).result(kHangGuard);
+    ADD_FAILURE() << "no exception";
+  } catch (const std::system_error& e) {
+    EXPECT_EQ(e.code(), std::error_code(ENOENT, std::system_category()));
+    EXPECT_STREQ(e.what(), std::system_error(ENOENT, std::system_category()).what());
+  }
+  const std::filesystem::filesystem_error local_fs("cannot copy", "/from/here", "/to/there",
+                                                   std::make_error_code(std::errc::file_exists));
+  try {
+    pool.submit(throw_filesystem_error, 0).result(kHangGuard);
+    ADD_FAILURE() << "no exception";
+  } catch (const std::filesystem::filesystem_error& e) {
+    EXPECT_EQ(e.code(), std::errc::file_exists);
+    EXPECT_EQ(e.path1(), "/from/here");
+    EXPECT_EQ(e.path2(), "/to/there");
+    EXPECT_STREQ(e.what(), local_fs.what());
+  }
 }
 
 }  // namespace

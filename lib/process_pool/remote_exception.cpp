@@ -1,14 +1,20 @@
 // Exceptions across the process boundary: a worker writes (kind, type name,
-// what()); the parent rebuilds the same type for the standard and concur
-// families and RemoteError for anything else.
+// what(), and for the kinds that carry more - an error code, paths - those);
+// the parent rebuilds the same type for the standard and concur families and
+// RemoteError for anything else. Whatever was thrown is named: a thrown int
+// or string comes back as RemoteError("int: 42").
 #include <cxxabi.h>
 
 #include <cstdint>
 #include <cstdlib>
+#include <filesystem>
+#include <future>
+#include <ios>
 #include <memory>
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <typeinfo>
 
 #include "concur/detail/remote_call.hpp"
@@ -17,11 +23,69 @@
 namespace concur::detail {
 namespace {
 
-using Rebuild = std::exception_ptr (*)(const std::string& what);
+// Detail: what an exception carries beyond its what(): an error code (the
+// value and its category's name), and paths.
+struct Detail {
+  int code = 0;
+  std::string category;
+  std::string path1;
+  std::string path2;
+};
+
+using Rebuild = std::exception_ptr (*)(const std::string& what, const Detail& detail);
 
 template <class E>
-std::exception_ptr rebuild(const std::string& what) {
+std::exception_ptr rebuild(const std::string& what, const Detail&) {
   return std::make_exception_ptr(E(what));
+}
+
+// category_named: the standard error category with this name, if any (only
+// those can be rebuilt in another process).
+const std::error_category* category_named(const std::string& name) {
+  for (const std::error_category* category : {&std::generic_category(), &std::system_category(),
+                                              &std::iostream_category(), &std::future_category()}) {
+    if (name == category->name()) return category;
+  }
+  return nullptr;
+}
+
+// strip: `what` without `prefix` and `suffix` where it has them: the
+// argument the exception was built with, so the rebuilt one says the same.
+std::string strip(const std::string& what, const std::string& prefix, const std::string& suffix) {
+  std::string core = what;
+  if (core.compare(0, prefix.size(), prefix) == 0) core.erase(0, prefix.size());
+  if (core.size() >= suffix.size() &&
+      core.compare(core.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    core.erase(core.size() - suffix.size());
+  }
+  return core;
+}
+
+std::exception_ptr rebuild_system_error(const std::string& what, const Detail& detail) {
+  const std::error_category* category = category_named(detail.category);
+  if (category == nullptr) {
+    return std::make_exception_ptr(RemoteError("std::system_error", what));
+  }
+  const std::error_code code(detail.code, *category);
+  if (what == code.message()) return std::make_exception_ptr(std::system_error(code));
+  return std::make_exception_ptr(std::system_error(code, strip(what, "", ": " + code.message())));
+}
+
+std::exception_ptr rebuild_filesystem_error(const std::string& what, const Detail& detail) {
+  const std::error_category* category = category_named(detail.category);
+  if (category == nullptr) {
+    return std::make_exception_ptr(RemoteError("std::filesystem::filesystem_error", what));
+  }
+  const std::error_code code(detail.code, *category);
+  std::string suffix = ": " + code.message();
+  if (!detail.path1.empty()) suffix += " [" + detail.path1 + "]";
+  if (!detail.path2.empty()) suffix += " [" + detail.path2 + "]";
+  return std::make_exception_ptr(std::filesystem::filesystem_error(
+      strip(what, "filesystem error: ", suffix), detail.path1, detail.path2, code));
+}
+
+std::exception_ptr rebuild_bad_alloc(const std::string&, const Detail&) {
+  return std::make_exception_ptr(std::bad_alloc());
 }
 
 struct KnownType {
@@ -53,6 +117,10 @@ const KnownType kKnownTypes[] = {
     {typeid(QueueEmpty), rebuild<QueueEmpty>},
     {typeid(QueueFull), rebuild<QueueFull>},
     {typeid(QueueShutDown), rebuild<QueueShutDown>},
+    {typeid(std::system_error), rebuild_system_error},
+    {typeid(std::filesystem::filesystem_error), rebuild_filesystem_error},
+    {typeid(std::ios_base::failure), rebuild_system_error},  // rebuilt as its base
+    {typeid(std::bad_alloc), rebuild_bad_alloc},
 };
 constexpr std::uint8_t kUnknownKind = 0xff;
 
@@ -80,24 +148,54 @@ std::string read_string(std::string_view& in) {
 
 void write_current_exception(std::string& out) noexcept {
   std::uint8_t kind = kUnknownKind;
-  std::string type_name = "unknown exception (not derived from std::exception)";
+  std::string type_name = "an unknown type";
   std::string what;
+  Detail detail;
   try {
-    throw;
-  } catch (const RemoteError& e) {
-    // Pass a remote error on as what it was.
-    type_name = e.remote_type();
-    const std::string full = e.what();
-    const std::string prefix = type_name + ": ";
-    what = full.compare(0, prefix.size(), prefix) == 0 ? full.substr(prefix.size()) : full;
-  } catch (const std::exception& e) {
-    const std::type_info& type = typeid(e);
-    for (std::size_t i = 0; i < std::size(kKnownTypes); ++i) {
-      if (kKnownTypes[i].type == type) kind = static_cast<std::uint8_t>(i);
+    try {
+      throw;
+    } catch (const RemoteError& e) {
+      // Pass a remote error on as what it was.
+      type_name = e.remote_type();
+      const std::string full = e.what();
+      const std::string prefix = type_name + ": ";
+      what = full.compare(0, prefix.size(), prefix) == 0 ? full.substr(prefix.size()) : full;
+    } catch (const std::exception& e) {
+      const std::type_info& type = typeid(e);
+      for (std::size_t i = 0; i < std::size(kKnownTypes); ++i) {
+        if (kKnownTypes[i].type == type) kind = static_cast<std::uint8_t>(i);
+      }
+      type_name = demangle(type.name());
+      what = e.what();
+      if (const auto* system = dynamic_cast<const std::system_error*>(&e)) {
+        detail.code = system->code().value();
+        detail.category = system->code().category().name();
+      }
+      if (const auto* fs = dynamic_cast<const std::filesystem::filesystem_error*>(&e)) {
+        detail.path1 = fs->path1().string();
+        detail.path2 = fs->path2().string();
+      }
+    } catch (const std::string& text) {
+      type_name = "std::string";
+      what = text;
+    } catch (const char* text) {
+      type_name = "const char*";
+      what = text != nullptr ? text : "(null)";
+    } catch (int value) {
+      type_name = "int";
+      what = std::to_string(value);
+    } catch (long value) {
+      type_name = "long";
+      what = std::to_string(value);
+    } catch (...) {
+      // Some other type: named, with nothing more to say of it.
+      if (const std::type_info* type = abi::__cxa_current_exception_type()) {
+        type_name = demangle(type->name());
+      }
+      what = "(thrown by value: not a std::exception)";
     }
-    type_name = demangle(type.name());
-    what = e.what();
   } catch (...) {
+    // Out of memory while describing it: sent as it is.
   }
   try {
     out.clear();
@@ -105,6 +203,10 @@ void write_current_exception(std::string& out) noexcept {
     write_pod(out, kind);
     write_string(out, type_name);
     write_string(out, what);
+    write_pod(out, static_cast<std::int32_t>(detail.code));
+    write_string(out, detail.category);
+    write_string(out, detail.path1);
+    write_string(out, detail.path2);
   } catch (...) {
     // Out of memory while reporting: the parent sees a short record and
     // fails the task with BrokenProcessPool.
@@ -116,8 +218,13 @@ std::exception_ptr read_exception(std::string_view& in) {
   const auto kind = read_pod<std::uint8_t>(in);
   std::string type_name = read_string(in);
   std::string what = read_string(in);
+  Detail detail;
+  detail.code = read_pod<std::int32_t>(in);
+  detail.category = read_string(in);
+  detail.path1 = read_string(in);
+  detail.path2 = read_string(in);
   if (!in.empty()) throw ValueError("concur: bytes after an exception record");
-  if (kind < std::size(kKnownTypes)) return kKnownTypes[kind].make(what);
+  if (kind < std::size(kKnownTypes)) return kKnownTypes[kind].make(what, detail);
   if (kind != kUnknownKind) throw ValueError("concur: unknown exception kind");
   return std::make_exception_ptr(RemoteError(std::move(type_name), what));
 }
