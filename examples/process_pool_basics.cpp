@@ -40,8 +40,9 @@ int main(int argc, char** argv) {
   concur::ProcessPoolExecutor pool(2);
   std::printf("%s\n", pool.submit(describe, Order{"teapot", 3}).result().c_str());
 
-  int bonus = 100;  // captured by value: the lambda's bytes travel
-  std::printf("lambda: %d\n", pool.submit([bonus](int x) { return x + bonus; }, 1).result());
+  int bonus = 100;  // by_value: the caller's word that the captures are values; their bytes travel
+  std::printf("lambda: %d\n",
+              pool.submit(concur::by_value([bonus](int x) { return x + bonus; }), 1).result());
 
   try {
     pool.submit([](int x) -> int { throw std::out_of_range("no item " + std::to_string(x)); }, 7)

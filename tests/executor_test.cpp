@@ -118,12 +118,11 @@ TYPED_TEST(ExecutorTest, EXE_04_MapSubmitsEverythingBeforeReturning) {
   const FileCounter ran = this->counter();
   std::vector<int> xs(10, 1);
   {
-    auto results = executor->map(
-        [ran](int x) {
-          ran.add();
-          return x;
-        },
-        xs);
+    auto results = executor->map(by_value([ran](int x) {
+                                   ran.add();
+                                   return x;
+                                 }),
+                                 xs);
     (void)results;  // never iterated
   }
   executor->shutdown(true);
@@ -135,14 +134,13 @@ TYPED_TEST(ExecutorTest, EXE_05_EXE_06_AFailedElementRethrowsAtItsPlaceThenTheRe
   const FileGate release = this->gate();
   const FileCounter later_ran = this->counter();
   std::vector<int> xs{1, 0, 2, 3, 4, 5};
-  auto results = executor->map(
-      [release, later_ran](int x) {
-        if (x == 0) throw std::domain_error("zero");
-        if (x == 2) release.wait();  // holds the only worker
-        if (x > 2) later_ran.add();
-        return 10 / x;
-      },
-      xs);
+  auto results = executor->map(by_value([release, later_ran](int x) {
+                                 if (x == 0) throw std::domain_error("zero");
+                                 if (x == 2) release.wait();  // holds the only worker
+                                 if (x > 2) later_ran.add();
+                                 return 10 / x;
+                               }),
+                               xs);
   auto it = results.begin();
   EXPECT_EQ(*it, 10);
   EXPECT_THROW(++it, std::domain_error);
@@ -159,13 +157,12 @@ TYPED_TEST(ExecutorTest, EXE_07_EXE_08_MapTimeoutCountsFromTheCallAndCancelsTheR
   const FileGate release = this->gate();
   const FileCounter ran = this->counter();
   std::vector<int> xs{0, 1, 2, 3};
-  auto results = executor->map(
-      [release, ran](int x) {
-        if (x == 1) release.wait();
-        ran.add();
-        return x;
-      },
-      xs, MapOptions{.timeout = 200ms});
+  auto results = executor->map(by_value([release, ran](int x) {
+                                 if (x == 1) release.wait();
+                                 ran.add();
+                                 return x;
+                               }),
+                               xs, MapOptions{.timeout = 200ms});
   auto it = results.begin();
   EXPECT_EQ(*it, 0);
   EXPECT_THROW(++it, TimeoutError);
@@ -182,14 +179,14 @@ TYPED_TEST(ExecutorTest, EXE_09_DestroyingASteppedResultCancelsTheRestAnUnsteppe
   const FileGate second_started = this->gate(1);
   const FileCounter ran = this->counter();
   std::vector<int> xs{0, 1, 2, 3, 4};
-  const auto body = [gate, second_started, ran](int x) {
+  const auto body = by_value([gate, second_started, ran](int x) {
     if (x == 1) {
       second_started.set();
       gate.wait();  // holds the only worker while the range dies
     }
     ran.add();
     return x;
-  };
+  });
   {
     auto results = executor->map(body, xs);
     auto it = results.begin();
@@ -238,13 +235,12 @@ TYPED_TEST(ExecutorTest, MapBuffersizeBoundsTheCallsInFlight) {
   const FileGate release = this->gate();
   const FileCounter started = this->counter();
   std::vector<int> xs{0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
-  auto results = executor->map(
-      [release, started](int x) {
-        started.add();
-        release.wait();
-        return x * 3;
-      },
-      xs, MapOptions{.buffersize = 2});
+  auto results = executor->map(by_value([release, started](int x) {
+                                 started.add();
+                                 release.wait();
+                                 return x * 3;
+                               }),
+                               xs, MapOptions{.buffersize = 2});
   ASSERT_TRUE(test::eventually([&] { return started.value() == 2; }));
   std::this_thread::sleep_for(50ms);
   EXPECT_EQ(started.value(), 2);  // four workers idle, yet only two calls out
@@ -343,13 +339,12 @@ TYPED_TEST(ExecutorTest, EXE_14_EXE_17_DestructionWaitsForEveryQueuedTask) {
   {
     auto executor = this->make(3);
     for (int i = 0; i < 50; ++i) {
-      futures.push_back(executor->submit(
-          [done](int x) {
-            std::this_thread::sleep_for(1ms);
-            done.add();
-            return x;
-          },
-          i));
+      futures.push_back(executor->submit(by_value([done](int x) {
+                                           std::this_thread::sleep_for(1ms);
+                                           done.add();
+                                           return x;
+                                         }),
+                                         i));
     }
   }
   EXPECT_EQ(done.value(), 50);
@@ -386,12 +381,11 @@ TYPED_TEST(ExecutorTest, EXE_18_CancelFuturesCancelsWhatHasNotStarted) {
   const FileGate release = this->gate();
   std::vector<Future<int>> futures;
   for (int i = 0; i < 50; ++i) {
-    futures.push_back(executor->submit(
-        [release](int x) {
-          release.wait();
-          return x;
-        },
-        i));
+    futures.push_back(executor->submit(by_value([release](int x) {
+                                         release.wait();
+                                         return x;
+                                       }),
+                                       i));
   }
   std::thread releaser([&] {
     std::this_thread::sleep_for(20ms);
@@ -416,12 +410,11 @@ TYPED_TEST(ExecutorTest, EXE_19_ShutdownWithoutWaitReturnsAtOnceAndTheWorkStillR
   const FileGate release = this->gate();
   std::vector<Future<int>> futures;
   for (int i = 0; i < 4; ++i) {
-    futures.push_back(executor->submit(
-        [release](int x) {
-          release.wait();
-          return x * x;
-        },
-        i));
+    futures.push_back(executor->submit(by_value([release](int x) {
+                                         release.wait();
+                                         return x * x;
+                                       }),
+                                       i));
   }
   executor->shutdown(false);  // returns although every task is blocked
   release.set();
@@ -462,10 +455,10 @@ TYPED_TEST(ExecutorTest, EXE_23_DestructionAfterShutdownWithoutWaitStillWaits) {
   const FileGate finished = this->gate();
   {
     auto executor = this->make(1);
-    executor->submit([finished] {
+    executor->submit(by_value([finished] {
       std::this_thread::sleep_for(20ms);
       finished.set();
-    });
+    }));
     executor->shutdown(false);
   }
   EXPECT_TRUE(finished.is_set());

@@ -61,12 +61,11 @@ std::string failure_of(const Future<T>& future) {
 std::vector<Future<int>> gated_calls(ProcessPoolExecutor& pool, FileGate release, int n) {
   std::vector<Future<int>> futures;
   for (int i = 0; i < n; ++i) {
-    futures.push_back(pool.submit(
-        [release](int x) {
-          release.wait();
-          return x;
-        },
-        i));
+    futures.push_back(pool.submit(by_value([release](int x) {
+                                    release.wait();
+                                    return x;
+                                  }),
+                                  i));
   }
   return futures;
 }
@@ -96,9 +95,9 @@ TEST_P(ProcessPoolTest, LambdasCarryTheirCapturedValues) {
   ProcessPoolExecutor pool(options(1));
   int offset = 40;  // not const: a constant would not need capturing
   double scale = 0.5;
-  EXPECT_EQ(
-      pool.submit([offset, scale](int x) { return offset + x * scale; }, 4).result(kHangGuard),
-      42.0);
+  EXPECT_EQ(pool.submit(by_value([offset, scale](int x) { return offset + x * scale; }), 4)
+                .result(kHangGuard),
+            42.0);
 }
 
 TEST_P(ProcessPoolTest, ArgumentsAndResultsOfLibraryTypesRoundTrip) {
@@ -165,12 +164,11 @@ TEST_P(ProcessPoolTest, PPE_03_AWorkerStartsForEachCallWhileNoneIsIdle) {
   FileGate release;
   std::vector<Future<int>> futures;
   for (int i = 0; i < 3; ++i) {
-    futures.push_back(pool.submit(
-        [release](int) {
-          release.wait();
-          return static_cast<int>(::getpid());
-        },
-        i));
+    futures.push_back(pool.submit(by_value([release](int) {
+                                    release.wait();
+                                    return static_cast<int>(::getpid());
+                                  }),
+                                  i));
   }
   ASSERT_TRUE(test::eventually([&] { return pool.worker_pids().size() == 3; }));
   release.set();
@@ -192,10 +190,10 @@ TEST_P(ProcessPoolTest, PPE_05_AnIdleWorkerIsReused) {
 TEST_P(ProcessPoolTest, PPE_06_OnlyTwoCallsPerWorkerLeaveTheQueue) {
   ProcessPoolExecutor pool(options(1));
   FileGate release;
-  auto blocked = [release](int x) {
+  auto blocked = by_value([release](int x) {
     release.wait();
     return x;
-  };
+  });
   std::vector<Future<int>> futures;
   for (int i = 0; i < 4; ++i)
     futures.push_back(pool.submit(blocked, i));
@@ -252,13 +250,12 @@ TEST_P(ProcessPoolTest, PPE_08_AThrowingTaskLeavesThePoolWorking) {
 TEST_P(ProcessPoolTest, PPE_09_PPE_11_AWorkerKilledMidTaskFailsOnlyThatTask) {
   ProcessPoolExecutor pool(options(2));
   FileGate started;
-  auto victim = pool.submit(
-      [started](int) {
-        started.set();
-        ::pause();
-        return 0;
-      },
-      0);
+  auto victim = pool.submit(by_value([started](int) {
+                              started.set();
+                              ::pause();
+                              return 0;
+                            }),
+                            0);
   ASSERT_TRUE(started.wait());
   const int victim_pid = [&] {
     for (int pid : pool.worker_pids()) {
@@ -654,13 +651,21 @@ TEST(ProcessPoolDefaults, NonShippableCallsAreRejectedAtCompileTime) {
   int counter = 0;
   auto captures_reference = [&counter](int) { return counter; };
   static_assert(!detail::Shippable<decltype(captures_string)>);
-  static_assert(detail::Shippable<decltype(captures_reference)>);  // trivially copyable
+  // C++ cannot tell [&counter] from [counter]: a bare capturing lambda never
+  // ships; by_value() is the caller's word that its captures are values.
+  static_assert(!detail::Shippable<decltype(captures_reference)>);
+  auto captures_value = [counter](int) { return counter; };
+  static_assert(!detail::Shippable<decltype(captures_value)>);
+  static_assert(detail::Shippable<decltype(by_value(captures_value))>);
+  static_assert(!detail::Shippable<decltype(by_value(captures_string))>);
+  static_assert(detail::Shippable<decltype([](int x) { return x; })>);  // captureless
   static_assert(detail::Shippable<int (*)(int)>);
   static_assert(!Serializable<const char*>);
   static_assert(!Serializable<int*>);
   static_assert(Serializable<std::vector<std::pair<int, std::string>>>);
   (void)captures_string(0);
   (void)captures_reference(0);
+  (void)captures_value(0);
 }
 
 // occurrences: how often `part` appears in `text`.

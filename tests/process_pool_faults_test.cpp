@@ -75,10 +75,10 @@ INSTANTIATE_TEST_SUITE_P(StartMethods, ProcessPoolFaultTest,
 TEST_P(ProcessPoolFaultTest, TimeoutsWeeksLongOrMaxLeaveOtherWorkersTimeoutsWorking) {
   ProcessPoolExecutor pool(options(3));
   const FileGate release;
-  auto gated = [release](int x) {
+  auto gated = by_value([release](int x) {
     release.wait();
     return x;
-  };
+  });
   auto month = pool.submit(TaskOptions{.timeout = std::chrono::hours(24 * 30)}, gated, 1);
   auto forever = pool.submit(TaskOptions{.timeout = std::chrono::nanoseconds::max()}, gated, 2);
   auto overrun = pool.submit(TaskOptions{.timeout = 50ms}, sleep_forever, 0);
@@ -194,12 +194,11 @@ TEST_P(ProcessPoolFaultTest, AForkServerThatDiesBreaksThePoolAndANewPoolStartsAN
   {
     ProcessPoolExecutor pool(options(1));
     const FileGate release;
-    auto running = pool.submit(
-        [release](int x) {
-          release.wait();
-          return x;
-        },
-        1);
+    auto running = pool.submit(by_value([release](int x) {
+                                 release.wait();
+                                 return x;
+                               }),
+                               1);
     ASSERT_TRUE(test::eventually([&] { return !pool.worker_pids().empty(); }));
     const int server = parent_of(pool.worker_pids().front());
     ASSERT_GT(server, 1);

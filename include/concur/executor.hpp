@@ -25,6 +25,7 @@
 #include <optional>
 #include <utility>
 
+#include "concur/detail/by_value.hpp"
 #include "concur/detail/executor_lifetime.hpp"
 #include "concur/detail/remote_submit.hpp"
 #include "concur/detail/submit.hpp"
@@ -74,7 +75,8 @@ class AnyExecutor {
       } else {
         throw ValueError(
             "AnyExecutor: this call cannot be shipped to a worker process (the callable must "
-            "be a function pointer or a lambda capturing plain values, the arguments and result "
+            "be a function pointer, a captureless lambda, a Serializable callable struct or a "
+            "lambda wrapped in concur::by_value(); the arguments and result "
             "concur::Serializable)");
       }
     }

@@ -12,8 +12,11 @@
 //
 // The same calls as ThreadPoolExecutor, on worker processes. What crosses
 // the process boundary must be shippable (checked at compile time): the
-// callable is a function pointer or a lambda capturing only plain values;
-// arguments and result are concur::Serializable (<concur/serialize.hpp>).
+// callable is a function pointer, a captureless lambda, a Serializable
+// callable struct, or a capturing lambda wrapped in concur::by_value()
+// (its captures must be values: C++ cannot tell [x] from [&x], so a bare
+// capturing lambda does not compile); arguments and result are
+// concur::Serializable (<concur/serialize.hpp>).
 // An exception from a task comes back as the same standard or concur type
 // with the same what(); any other type as RemoteError naming it.
 //
@@ -101,8 +104,13 @@ class ProcessPoolExecutor {
 
   template <class F, class... Args>
   auto submit(const TaskOptions& options, F&& fn, Args&&... args) {
-    detail::check_shippable_call<std::decay_t<F>, std::decay_t<Args>...>();
-    return detail::submit_remote(*this, options, std::forward<F>(fn), std::forward<Args>(args)...);
+    // A call that cannot be shipped stops at the check's static_assert.
+    if constexpr (detail::ShippedCall<std::decay_t<F>, std::decay_t<Args>...>::ok) {
+      return detail::submit_remote(*this, options, std::forward<F>(fn),
+                                   std::forward<Args>(args)...);
+    } else {
+      return Future<void>();  // not reached: a check above failed to compile
+    }
   }
 
   // map: as ThreadPoolExecutor::map; MapOptions::chunksize batches that many

@@ -20,6 +20,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "concur/detail/by_value.hpp"
 #include "concur/detail/code_address.hpp"
 #include "concur/detail/future_state.hpp"
 #include "concur/detail/submit.hpp"
@@ -27,43 +28,64 @@
 
 namespace concur::detail {
 
-// A map() chunk of a function pointer ships the function's CodeAddress; a
-// chunk of a lambda is trivially copyable and ships as its bytes.
+// A map() chunk ships as the callable inside it.
 template <class F>
-struct is_map_chunk_of_function : std::false_type {};
+struct is_map_chunk : std::false_type {};
 template <class F, class R, class Args>
-struct is_map_chunk_of_function<MapChunk<F, R, Args>> : std::is_pointer<F> {};
+struct is_map_chunk<MapChunk<F, R, Args>> : std::true_type {};
+
+// SerializableCallable: a callable class type that is Serializable in its
+// own right: an aggregate of plain values (a struct with operator(), sent
+// as its bytes), or a type with a cereal serialize(). A closure type is
+// never an aggregate, so a capturing lambda is not one of these.
+template <class F>
+concept SerializableCallable = std::is_class_v<F> && Serializable<F> &&
+    (!PlainStruct<F> || std::is_aggregate_v<F>);
 
 // Shippable: a callable that can be named in another process: a function
-// pointer, a trivially copyable object (its bytes travel), or a map() chunk
-// of a shippable function.
+// pointer, a captureless lambda (an empty class), a lambda wrapped in
+// by_value() (its captures' bytes travel), a SerializableCallable, or a
+// map() chunk of any of these.
 template <class F>
 concept Shippable = (std::is_pointer_v<F> && std::is_function_v<std::remove_pointer_t<F>>) ||
-                    (std::is_class_v<F> && std::is_trivially_copyable_v<F>);
+                    (std::is_empty_v<F> && std::is_trivially_copyable_v<F>) ||
+                    (is_by_value<F>::value && std::is_trivially_copyable_v<F>) ||
+                    SerializableCallable<F> || is_map_chunk<F>::value;
 
-// The compile-time checks of ProcessPoolExecutor::submit. Each is a
-// template of its own so the compiler's message names the offending type.
+// The compile-time checks of ProcessPoolExecutor::submit, one static_assert
+// each, in a template of its own named after the offending type, so the
+// first error the compiler prints is the assertion, with the type in it.
 template <class F>
-constexpr void check_shippable_callable() {
+struct shippable_callable_check {
   static_assert(Shippable<F>,
-                "ProcessPoolExecutor: this callable cannot be shipped to a worker process. Pass a "
-                "function pointer or a lambda that captures only plain values (no references, "
-                "no std::string/std::vector/std::function captures): pass such data as "
-                "arguments instead.");
-}
+                "ProcessPoolExecutor: this callable cannot be shipped to a worker process (the "
+                "type is named in this error). A capturing lambda must be wrapped: "
+                "concur::by_value([x](...) {...}) says its captures are values (C++ cannot tell "
+                "[x] from [&x], and an address is garbage in another process); they must be "
+                "trivially copyable (numbers, enums, plain structs). Or pass a "
+                "function pointer, a captureless lambda, or a Serializable callable struct, and "
+                "pass the data as arguments.");
+  static constexpr bool ok = Shippable<F>;
+};
+template <class F, class R, class Args>
+struct shippable_callable_check<MapChunk<F, R, Args>> : shippable_callable_check<F> {};
+
 template <class T>
-constexpr void check_serializable_argument() {
+struct serializable_argument_check {
   static_assert(Serializable<T>,
-                "ProcessPoolExecutor: this argument type is not concur::Serializable. Use "
-                "std::string rather than const char*, values rather than pointers, or give the "
-                "type a cereal serialize() member (see <concur/serialize.hpp>).");
-}
+                "ProcessPoolExecutor: this argument type (named in this error) is not "
+                "concur::Serializable. Use std::string rather than const char*, values rather "
+                "than pointers or references to move-only types, or give the type a cereal "
+                "serialize() member (see <concur/serialize.hpp>).");
+  static constexpr bool ok = Serializable<T>;
+};
 template <class R>
-constexpr void check_serializable_result() {
+struct serializable_result_check {
   static_assert(std::is_void_v<R> || Serializable<R>,
-                "ProcessPoolExecutor: the callable's result type is not concur::Serializable "
-                "(see <concur/serialize.hpp>).");
-}
+                "ProcessPoolExecutor: the callable's result type (named in this error) is not "
+                "concur::Serializable (see <concur/serialize.hpp>).");
+  static constexpr bool ok = std::is_void_v<R> || Serializable<R>;
+};
 
 enum class Outcome : std::uint8_t { value = 0, exception = 1 };
 
@@ -93,22 +115,26 @@ requires std::is_trivially_copyable_v<T> T read_pod(std::string_view& in) {
 
 template <class F>
 void write_callable(std::string& out, const F& fn) {
-  if constexpr (is_map_chunk_of_function<F>::value) {
+  if constexpr (is_map_chunk<F>::value) {
     write_callable(out, fn.fn);
   } else if constexpr (std::is_pointer_v<F>) {
     write_pod(out, locate_code(reinterpret_cast<std::uintptr_t>(fn)));
-  } else {
+  } else if constexpr (std::is_trivially_copyable_v<F>) {
     write_pod(out, fn);
+  } else if constexpr (Serializable<F>) {
+    write_value(out, fn);
   }
 }
 template <class F>
 F read_callable(std::string_view& in) {
-  if constexpr (is_map_chunk_of_function<F>::value) {
+  if constexpr (is_map_chunk<F>::value) {
     return F{read_callable<decltype(F::fn)>(in)};
   } else if constexpr (std::is_pointer_v<F>) {
     return reinterpret_cast<F>(resolve_code(read_pod<CodeAddress>(in)));
   } else if constexpr (std::is_trivially_copyable_v<F>) {
     return read_pod<F>(in);
+  } else if constexpr (Serializable<F>) {
+    return read_value<F>(in);
   } else {
     // Unreachable: submit() checks Shippable<F>. (GCC 12 can instantiate
     // this for a closure type that is still being completed.)

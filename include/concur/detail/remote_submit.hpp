@@ -45,13 +45,30 @@ concept ShippableCall = Shippable<F> &&(Serializable<Args>&&...) &&
                         (std::is_void_v<remote_result_t<F, Args...>> ||
                          Serializable<remote_result_t<F, Args...>>);
 
-// check_shippable_call: the compile-time checks, one static_assert each.
+// ShippedCall: checks a process-pool call at compile time, callable first,
+// and names the type that fails. Its `ok` is what submit() branches on, so
+// a failed check stops there: the first error is the static_assert, not
+// the instantiation of the encoder behind it.
 template <class F, class... Args>
-constexpr void check_shippable_call() {
-  check_shippable_callable<F>();
-  (check_serializable_argument<Args>(), ...);
-  check_serializable_result<remote_result_t<F, Args...>>();
-}
+struct ShippedCall {
+  static constexpr bool callable_ok = shippable_callable_check<F>::ok;
+  static constexpr bool arguments_ok = (serializable_argument_check<Args>::ok && ...);
+  // result_ok: checked only once the rest holds, so nothing piles up behind
+  // the first error.
+  static constexpr bool result_ok() {
+    if constexpr (callable_ok && arguments_ok) {
+      static_assert(std::is_invocable_v<F&, Args&...>,
+                    "ProcessPoolExecutor: the callable cannot be called with these arguments as "
+                    "lvalues: a worker decodes each argument into a variable and calls fn(args...) "
+                    "with them (take parameters by value or const reference)");
+      if constexpr (std::is_invocable_v<F&, Args&...>) {
+        return serializable_result_check<remote_result_t<F, Args...>>::ok;
+      }
+    }
+    return false;
+  }
+  static constexpr bool ok = callable_ok && arguments_ok && result_ok();
+};
 
 // submit_remote: encodes fn(args...) and hands it to executor.post_job().
 // A call that cannot be encoded fails only its own future (Python's
