@@ -385,5 +385,48 @@ TEST(ThreadPoolFaultTest, APoolDestroyedByADoneCallbackFreesItself) {
   EXPECT_TRUE(eventually([&] { return test::thread_count() == threads_before; }));
 }
 
+// ThrowsWhenDestroyed: a captured object whose destructor throws.
+struct ThrowsWhenDestroyed {
+  bool armed = true;
+  ThrowsWhenDestroyed() = default;
+  ThrowsWhenDestroyed(const ThrowsWhenDestroyed&) = default;
+  ThrowsWhenDestroyed(ThrowsWhenDestroyed&& other) noexcept
+      : armed(std::exchange(other.armed, false)) {}
+  ~ThrowsWhenDestroyed() noexcept(false) {
+    if (armed) throw std::runtime_error("destructor threw");
+  }
+};
+
+std::atomic<int> reported_errors{0};
+void count_reported(std::exception_ptr) noexcept {
+  ++reported_errors;
+}
+
+TEST(ThreadPoolFaultTest, ACapturedObjectWhoseDestructorThrowsIsReportedAndThePoolGoesOn) {
+  reported_errors = 0;
+  const CallbackErrorHandler previous = set_callback_error_handler(&count_reported);
+  {
+    ThreadPoolExecutor pool(1);
+    ThrowsWhenDestroyed bomb;
+    auto ran = pool.submit([bomb = std::move(bomb)] { return 5; });
+    EXPECT_EQ(ran.result(kHangGuard), 5);  // the call's own outcome
+    ThrowsWhenDestroyed second;
+    auto failed =
+        pool.submit([second = std::move(second)]() -> int { throw std::domain_error("x"); });
+    EXPECT_THROW(failed.result(kHangGuard), std::domain_error);
+    // Cancelled while queued: dropped without running, and reported too.
+    Event release;
+    auto blocker = pool.submit([&] { release.wait(kHangGuard); });
+    ThrowsWhenDestroyed third;
+    auto never = pool.submit([third = std::move(third)] {});
+    EXPECT_TRUE(never.cancel());
+    release.set();
+    blocker.result(kHangGuard);
+    EXPECT_EQ(pool.submit([] { return 1; }).result(kHangGuard), 1);  // the worker survived
+  }
+  EXPECT_EQ(reported_errors.load(), 3);
+  set_callback_error_handler(previous);
+}
+
 }  // namespace
 }  // namespace concur

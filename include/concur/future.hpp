@@ -55,7 +55,9 @@ class Future;
 template <class T>
 class Promise;
 
-// CallbackErrorHandler: receives the exception of a done-callback that threw.
+// CallbackErrorHandler: receives an exception concur cannot propagate: from
+// a done-callback that threw, or from the destructor of a task's callable
+// or arguments (a captured object whose destructor is noexcept(false)).
 using CallbackErrorHandler = void (*)(std::exception_ptr) noexcept;
 
 // set_callback_error_handler: replaces the handler (nullptr restores the

@@ -13,9 +13,13 @@ void print_callback_error(std::exception_ptr error) noexcept {
   try {
     std::rethrow_exception(error);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "concur: exception calling callback for future: %s\n", e.what());
+    std::fprintf(stderr,
+                 "concur: exception ignored in a future's callback or a task's destructor: %s\n",
+                 e.what());
   } catch (...) {
-    std::fprintf(stderr, "concur: exception calling callback for future: unknown exception\n");
+    std::fprintf(stderr,
+                 "concur: exception ignored in a future's callback or a task's destructor: "
+                 "unknown exception\n");
   }
 }
 
