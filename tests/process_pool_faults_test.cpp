@@ -1,19 +1,24 @@
 // ProcessPoolExecutor under faults: timeouts from min() to max(), storms of
 // overrunning tasks, workers that send frames the parent did not ask for.
 // Under both start methods; every test checks that nothing outlives it.
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <sstream>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <vector>
 
 #include "concur/event.hpp"
@@ -322,6 +327,96 @@ TEST_P(ProcessPoolFaultTest, SystemAndFilesystemErrorsComeBackWithTheirCode) {
     EXPECT_EQ(e.path2(), "/to/there");
     EXPECT_STREQ(e.what(), local_fs.what());
   }
+}
+
+// --- Workers that cannot start ----------------------------------------------------
+
+// FdLimit: no new descriptor can be opened in this process (EMFILE) while
+// it lives: the limit is lowered to the highest open descriptor, and the
+// free numbers below it are taken.
+class FdLimit {
+ public:
+  FdLimit() {
+    ::getrlimit(RLIMIT_NOFILE, &saved_);
+    int highest = 0;
+    for (int fd : test::open_descriptors())
+      highest = std::max(highest, fd);
+    rlimit low = saved_;
+    low.rlim_cur = static_cast<rlim_t>(highest + 1);
+    ::setrlimit(RLIMIT_NOFILE, &low);
+    for (int fd; (fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;)
+      fillers_.push_back(fd);
+  }
+  FdLimit(const FdLimit&) = delete;
+  FdLimit& operator=(const FdLimit&) = delete;
+  ~FdLimit() {
+    for (int fd : fillers_)
+      ::close(fd);
+    ::setrlimit(RLIMIT_NOFILE, &saved_);
+  }
+
+ private:
+  rlimit saved_{};
+  std::vector<int> fillers_;
+};
+
+TEST_P(ProcessPoolFaultTest, WorkersThatCannotStartLeaveThePoolRunningOnTheOnesItHas) {
+  ProcessPoolExecutor pool(options(3));
+  ASSERT_EQ(pool.submit(square, 2).result(kHangGuard), 4);  // one worker up
+  const FileGate release;
+  std::vector<Future<int>> futures;
+  {
+    FdLimit limit;  // EMFILE for every new channel from now on
+    for (int i = 0; i < 4; ++i) {
+      futures.push_back(pool.submit(by_value([release](int x) {
+                                      release.wait();
+                                      return x;
+                                    }),
+                                    i));
+    }
+    std::this_thread::sleep_for(100ms);  // a few attempts to start more fail meanwhile
+    for (auto& f : futures)
+      EXPECT_FALSE(f.done());  // none failed: the pool is not broken
+  }
+  release.set();
+  for (int i = 0; i < 4; ++i)
+    EXPECT_EQ(futures[static_cast<std::size_t>(i)].result(kHangGuard), i);
+  release.remove();
+}
+
+TEST_P(ProcessPoolFaultTest, APoolThatCanStartNoWorkerBreaksNamingTheCause) {
+  ProcessPoolExecutor pool(options(2));
+  Future<int> doomed;
+  {
+    FdLimit limit;
+    doomed = pool.submit(square, 3);
+    const std::string message = failure_of<BrokenProcessPool>(doomed);
+    EXPECT_CONTAINS(message, "Too many open files");
+    EXPECT_CONTAINS(message, "attempts");
+  }
+  EXPECT_THROW(pool.submit(square, 1), BrokenProcessPool);
+}
+
+void slow_initializer() {
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+}
+
+TEST_P(ProcessPoolFaultTest, WorkersTerminatedFromOutsideWhileStartingDoNotBreakThePool) {
+  ProcessPoolExecutor pool(ProcessPoolOptions{
+      .max_workers = 3, .initializer = slow_initializer, .start_method = GetParam()});
+  std::vector<Future<int>> futures;
+  for (int i = 0; i < 3; ++i)
+    futures.push_back(pool.submit(square, i));
+  // SIGTERM each of the first three workers once, while they initialise.
+  std::set<int> terminated;
+  ASSERT_TRUE(test::eventually([&] {
+    for (int pid : pool.worker_pids()) {
+      if (terminated.size() < 3 && terminated.insert(pid).second) ::kill(pid, SIGTERM);
+    }
+    return terminated.size() == 3;
+  }));
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(futures[static_cast<std::size_t>(i)].result(kHangGuard), i * i);
 }
 
 }  // namespace

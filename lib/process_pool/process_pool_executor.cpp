@@ -51,8 +51,25 @@ constexpr std::size_t kCallsPerWorker = 2;
 constexpr auto kPollBeforeSleep = std::chrono::microseconds(50);
 // Workers that may die holding one call before it fails for good.
 constexpr int kMaxDeathsPerCall = 3;
-// Workers in a row that may die while starting before the pool gives up.
+// Workers in a row that may die while starting, with none ready, before
+// the pool gives up.
 constexpr int kMaxStartupFailures = 3;
+// Attempts in a row to start a worker (fork or spawn failing: EMFILE,
+// EAGAIN) before a pool with no worker at all gives up, and the back-off
+// between them: 10 ms, doubling, at most a second. A pool with workers
+// goes on with those and tries again later.
+constexpr int kMaxStartAttempts = 6;
+constexpr auto kFirstStartBackoff = std::chrono::milliseconds(10);
+constexpr auto kMaxStartBackoff = std::chrono::seconds(1);
+
+// from_outside: whether a signal that ended a worker is one that others
+// send (a user, a supervisor, the OOM killer) rather than one a crash
+// raises; such a death says nothing about the next worker.
+bool from_outside(const detail::ExitStatus& status) {
+  if (status.code != CLD_KILLED) return false;
+  return status.status == SIGKILL || status.status == SIGTERM || status.status == SIGINT ||
+         status.status == SIGHUP;
+}
 
 std::size_t default_max_workers() {
   cpu_set_t allowed;
@@ -257,10 +274,9 @@ class ProcessPoolExecutor::Impl : public std::enable_shared_from_this<Impl> {
         send(*worker, std::move(*job));
       }
       if (!has_pending()) return;
-      if (live_workers() < max_workers_) {
-        if (!start_worker()) return;
-        continue;
-      }
+      // A new worker while the limit allows; if none can start now, the
+      // calls go to the workers there are.
+      if (live_workers() < max_workers_ && start_worker()) continue;
       for (auto& [id, worker] : workers_) {
         while (has_room(*worker)) {
           std::optional<RemoteJob> job = next_job();
@@ -276,7 +292,7 @@ class ProcessPoolExecutor::Impl : public std::enable_shared_from_this<Impl> {
     return !worker.closing && worker.calls.size() < kCallsPerWorker && !retiring(worker);
   }
   bool has_room_anywhere() const {
-    if (live_workers() < max_workers_) return true;
+    if (live_workers() < max_workers_ && Clock::now() >= next_start_attempt_) return true;
     for (const auto& [id, worker] : workers_) {
       if (has_room(*worker)) return true;
     }
@@ -291,6 +307,12 @@ class ProcessPoolExecutor::Impl : public std::enable_shared_from_this<Impl> {
       if (!worker->closing && !retiring(*worker)) ++live;
     }
     return live;
+  }
+  bool any_worker_ready() const {
+    for (const auto& [id, worker] : workers_) {
+      if (worker->ready && !worker->closing) return true;
+    }
+    return false;
   }
   bool has_pending() const {
     std::lock_guard<std::mutex> hold(mutex_);
@@ -334,14 +356,27 @@ class ProcessPoolExecutor::Impl : public std::enable_shared_from_this<Impl> {
     }
   }
 
+  // start_worker: false if no worker could be started now (it is tried
+  // again after a back-off; with no worker alive, a few failures in a row
+  // break the pool, naming the cause).
   bool start_worker() {
+    if (Clock::now() < next_start_attempt_) return false;
     detail::WorkerProcess process;
     try {
       process = launcher_->start();
     } catch (const std::exception& e) {
-      break_pool(e.what());
+      ++start_failures_;
+      if (live_workers() == 0 && start_failures_ >= kMaxStartAttempts) {
+        break_pool(std::string(e.what()) + " (" + std::to_string(start_failures_) +
+                   " attempts, none succeeded); the process pool is not usable anymore");
+        return false;
+      }
+      auto backoff = kFirstStartBackoff * (1 << std::min(start_failures_ - 1, 10));
+      next_start_attempt_ = Clock::now() + std::min<Clock::duration>(backoff, kMaxStartBackoff);
       return false;
     }
+    start_failures_ = 0;
+    next_start_attempt_ = Clock::time_point::min();
     auto worker = std::make_unique<Worker>();
     worker->id = next_worker_id_++;
     worker->process = std::move(process);
@@ -372,6 +407,11 @@ class ProcessPoolExecutor::Impl : public std::enable_shared_from_this<Impl> {
   void wait_for_events() {
     int timeout_ms = -1;
     const auto now = Clock::now();
+    // Woken for the next attempt to start a worker, if calls wait for one.
+    if (next_start_attempt_ > now && has_pending()) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(next_start_attempt_ - now);
+      timeout_ms = static_cast<int>(std::min<std::int64_t>(left.count(), 1000));
+    }
     for (const auto& [id, worker] : workers_) {
       if (!worker->deadline) continue;
       // Clamped to what epoll_wait takes: a deadline weeks away must not
@@ -642,10 +682,13 @@ class ProcessPoolExecutor::Impl : public std::enable_shared_from_this<Impl> {
       // before main) would die again: after a few, the pool is broken.
       // (SIGKILL comes from outside - a user, the OOM killer - and says
       // nothing about the next worker.)
+      // A signal from outside (SIGTERM, SIGKILL, ...) says nothing about
+      // the next worker, and neither does any death while another worker
+      // is ready (then the program and its initializer work).
       worker.front_started = false;
       const bool unhooked = status.code == CLD_EXITED && status.status == 127;
-      const bool killed = status.code == CLD_KILLED && status.status == SIGKILL;
-      if (unhooked || (!killed && ++startup_failures_ >= kMaxStartupFailures)) {
+      const bool telling = !from_outside(status) && !any_worker_ready();
+      if (unhooked || (telling && ++startup_failures_ >= kMaxStartupFailures)) {
         break_pool(
             "A process in the process pool ended before it was ready: worker pid " +
             std::to_string(worker.process.pid) + " " + status.describe() +
@@ -714,6 +757,8 @@ class ProcessPoolExecutor::Impl : public std::enable_shared_from_this<Impl> {
   std::uint64_t next_worker_id_ = 1;
   std::uint64_t next_call_id_ = 1;
   int startup_failures_ = 0;  // workers in a row that died before they were ready
+  int start_failures_ = 0;    // attempts in a row to start one that failed
+  Clock::time_point next_start_attempt_ = Clock::time_point::min();  // the back-off
 };
 
 ProcessPoolExecutor::ProcessPoolExecutor(ProcessPoolOptions options)
