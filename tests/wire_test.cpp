@@ -1,0 +1,146 @@
+// The process pool's byte layer, on its own: frames (wire.hpp), the bounded
+// archives behind concur::from_bytes (byte_archive.hpp), and code addresses
+// (code_address.hpp). Everything a worker sends is untrusted: these check
+// that bad bytes are refused with ValueError, never read past their end.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstring>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "concur/detail/code_address.hpp"
+#include "concur/errors.hpp"
+#include "concur/serialize.hpp"
+#include "process_pool/wire.hpp"
+
+namespace concur {
+namespace {
+
+namespace wire = detail::wire;
+
+std::string frame(wire::Kind kind, std::uint64_t id, const std::string& payload) {
+  std::string out;
+  wire::append_frame(out, kind, id, payload);
+  return out;
+}
+
+std::string header_bytes(std::uint32_t magic, std::uint32_t kind, std::uint64_t id,
+                         std::uint64_t size) {
+  wire::Header header;
+  header.magic = magic;
+  header.kind = static_cast<wire::Kind>(kind);
+  header.id = id;
+  header.size = size;
+  return std::string(reinterpret_cast<const char*>(&header), sizeof header);
+}
+
+TEST(WireTest, FramesSplitAtEveryByteComeOutWhole) {
+  const std::string bytes = frame(wire::Kind::ready, 0, "") +
+                            frame(wire::Kind::outcome, 7, "seven") +
+                            frame(wire::Kind::outcome, 8, std::string(1000, 'x'));
+  for (std::size_t cut = 0; cut <= bytes.size(); ++cut) {
+    wire::FrameParser parser;
+    std::vector<wire::FrameParser::Frame> frames;
+    parser.feed(bytes.data(), cut);
+    while (auto f = parser.next())
+      frames.push_back(*f);
+    parser.feed(bytes.data() + cut, bytes.size() - cut);
+    while (auto f = parser.next())
+      frames.push_back(*f);
+    ASSERT_EQ(frames.size(), 3u) << "cut at " << cut;
+    EXPECT_EQ(frames[0].kind, wire::Kind::ready);
+    EXPECT_EQ(frames[1].id, 7u);
+    EXPECT_EQ(frames[1].payload, "seven");
+    EXPECT_EQ(frames[2].payload, std::string(1000, 'x'));
+    EXPECT_FALSE(parser.incomplete_header().has_value());
+  }
+}
+
+TEST(WireTest, AnIncompleteFrameShowsItsCheckedHeader) {
+  const std::string bytes = frame(wire::Kind::outcome, 42, "payload");
+  wire::FrameParser parser;
+  parser.feed(bytes.data(), sizeof(wire::Header) + 2);
+  EXPECT_FALSE(parser.next().has_value());
+  const auto header = parser.incomplete_header();
+  ASSERT_TRUE(header.has_value());
+  EXPECT_EQ(header->id, 42u);
+  EXPECT_EQ(header->size, 7u);
+}
+
+TEST(WireTest, BadHeadersAreRefusedBeforeTheirPayload) {
+  const auto refused = [](const std::string& bytes, const char* why) {
+    wire::FrameParser parser;
+    parser.feed(bytes.data(), bytes.size());
+    try {
+      parser.next();
+      ADD_FAILURE() << "accepted: " << why;
+    } catch (const ValueError& e) {
+      EXPECT_NE(std::string(e.what()).find(why), std::string::npos) << e.what();
+    }
+  };
+  refused(header_bytes(0x12345678, 12, 1, 0), "bad magic");
+  refused(header_bytes(wire::kMagic, 2, 1, 0), "unknown kind 2");  // parent-only kind
+  refused(header_bytes(wire::kMagic, 99, 1, 0), "unknown kind 99");
+  refused(header_bytes(wire::kMagic, 12, 1, wire::kMaxWorkerPayload + 1), "announcing");
+  refused(header_bytes(wire::kMagic, 12, 1, ~std::uint64_t{0}), "announcing");
+}
+
+TEST(ByteArchiveTest, TruncatedInputThrowsValueErrorAtEveryLength) {
+  const std::string whole =
+      to_bytes(std::map<std::string, std::vector<int>>{{"a", {1, 2, 3}}, {"bb", {}}, {"ccc", {4}}});
+  EXPECT_EQ((from_bytes<std::map<std::string, std::vector<int>>>(whole)).size(), 3u);
+  for (std::size_t n = 0; n < whole.size(); ++n) {
+    EXPECT_THROW((from_bytes<std::map<std::string, std::vector<int>>>(whole.substr(0, n))),
+                 ValueError)
+        << "length " << n;
+  }
+}
+
+TEST(ByteArchiveTest, AHugeLengthPrefixIsRefusedWithoutAllocating) {
+  std::string bytes(8, '\xff');  // a size prefix of 2^64 - 1
+  EXPECT_THROW(from_bytes<std::string>(bytes), ValueError);
+  EXPECT_THROW(from_bytes<std::vector<std::uint64_t>>(bytes), ValueError);
+  EXPECT_THROW((from_bytes<std::vector<std::vector<int>>>(bytes)), ValueError);
+}
+
+TEST(ByteArchiveTest, ReaderNeverReadsPastItsEnd) {
+  const std::string bytes = "abcd";
+  detail::ByteReader reader(bytes);
+  char two[2];
+  reader.read(two, 2);
+  EXPECT_EQ(reader.remaining(), 2u);
+  char three[3];
+  EXPECT_THROW(reader.read(three, 3), ValueError);
+  EXPECT_EQ(reader.remaining(), 2u);  // a failed read consumed nothing
+}
+
+int marker(int x) {
+  return x + 1;
+}
+
+TEST(CodeAddressTest, AFunctionRoundTripsThroughItsAddress) {
+  const detail::CodeAddress address =
+      detail::locate_code(reinterpret_cast<std::uintptr_t>(&marker));
+  EXPECT_NE(address.module_key, 0u);
+  const auto back = reinterpret_cast<int (*)(int)>(detail::resolve_code(address));
+  EXPECT_EQ(back, &marker);
+  EXPECT_EQ(back(1), 2);
+}
+
+TEST(CodeAddressTest, ForeignOrOutOfRangeAddressesAreRefused) {
+  detail::CodeAddress address = detail::locate_code(reinterpret_cast<std::uintptr_t>(&marker));
+  detail::CodeAddress other_module = address;
+  other_module.module_key ^= 0x5a5a5a5a5a5a5a5aULL;
+  EXPECT_THROW(detail::resolve_code(other_module), ValueError);
+  detail::CodeAddress past_the_code = address;
+  past_the_code.offset = ~std::uint64_t{0} >> 1;
+  EXPECT_THROW(detail::resolve_code(past_the_code), ValueError);
+  int data = 0;
+  EXPECT_THROW(detail::locate_code(reinterpret_cast<std::uintptr_t>(&data)), ValueError);
+}
+
+}  // namespace
+}  // namespace concur
