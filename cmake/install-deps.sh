@@ -13,7 +13,7 @@ packages=(g++ make cmake ninja-build libboost-dev libboost-thread-dev libcereal-
 case "$goal" in
   test) ;;
   bench) packages+=(python3 gnuplot-nox) ;; # CPython (an anchor), concur-compare's charts
-  ci) packages+=(clang clang-format python3 gnuplot-nox) ;; # the thread-safety build, the format check, the chart test
+  ci) packages+=(clang clang-format libclang-rt-14-dev python3 gnuplot-nox) ;; # the thread-safety build, the format check, libFuzzer, the chart test
   *)
     echo "usage: $0 {test|bench|ci}" >&2
     exit 2

@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "concur/detail/code_address.hpp"
@@ -115,6 +116,24 @@ TEST(ByteArchiveTest, ReaderNeverReadsPastItsEnd) {
   char three[3];
   EXPECT_THROW(reader.read(three, 3), ValueError);
   EXPECT_EQ(reader.remaining(), 2u);  // a failed read consumed nothing
+}
+
+// Found by the from_bytes fuzzer: a bool's byte other than 0 or 1 (here
+// std::optional's engaged flag) was undefined behaviour, and cereal's own
+// errors (a variant index out of range) escaped as cereal::Exception.
+TEST(ByteArchiveTest, ABoolStoredAsAnythingButZeroOrOneIsRefused) {
+  EXPECT_THROW(from_bytes<bool>(std::string(1, '\x02')), ValueError);
+  EXPECT_TRUE(from_bytes<bool>(std::string(1, '\x01')));
+  EXPECT_THROW(from_bytes<std::optional<int>>(std::string("\x4c\0\0\0\0", 5)), ValueError);
+  EXPECT_EQ(from_bytes<std::optional<int>>(to_bytes(std::optional<int>(3))), 3);
+  EXPECT_THROW(from_bytes<std::vector<bool>>(to_bytes(std::uint64_t{1}) + "\x07"), ValueError);
+}
+
+TEST(ByteArchiveTest, CerealsOwnErrorsComeOutAsValueError) {
+  std::string bad_index = to_bytes(std::variant<int, std::string>(5));
+  bad_index[0] = '\x09';  // the index of an alternative that does not exist
+  EXPECT_THROW((from_bytes<std::variant<int, std::string>>(bad_index)), ValueError);
+  EXPECT_EQ((from_bytes<std::vector<int>>(to_bytes(std::vector<int>()))).size(), 0u);
 }
 
 int marker(int x) {

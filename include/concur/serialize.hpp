@@ -171,6 +171,7 @@ void write_value(std::string& out, const T& value) {
 // no default constructor (such as a lambda's closure type).
 template <BytewiseCopyable T>
 T read_bytewise(ByteReader& in) {
+  if constexpr (std::is_same_v<T, bool>) return read_bool(in);
   alignas(T) unsigned char storage[sizeof(T)];
   in.read(storage, sizeof(T));
   return *std::launder(reinterpret_cast<T*>(storage));
@@ -186,7 +187,12 @@ T read_value(std::string_view& in) {
   } else {
     InputArchive archive(in);
     T value;
-    archive(value);
+    try {
+      archive(value);
+    } catch (const cereal::Exception& e) {
+      // cereal's own checks (a variant's index out of range, ...).
+      throw ValueError(std::string("concur::deserialize: corrupt input: ") + e.what());
+    }
     in.remove_prefix(in.size() - archive.remaining());
     return value;
   }

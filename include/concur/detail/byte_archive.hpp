@@ -39,6 +39,7 @@ class ByteReader {
   explicit ByteReader(std::string_view in) noexcept : in_(in) {}
   void read(void* data, std::size_t size) {
     require(size);
+    if (size == 0) return;  // `data` may be null then (an empty vector's)
     std::memcpy(data, in_.data() + at_, size);
     at_ += size;
   }
@@ -87,9 +88,24 @@ void CEREAL_SAVE_FUNCTION_NAME(OutputArchive& ar, const T& value) {
   ar.saveBinary(&value, sizeof value);
 }
 template <class T>
-requires std::is_arithmetic_v<T>
-void CEREAL_LOAD_FUNCTION_NAME(InputArchive& ar, T& value) {
+requires(std::is_arithmetic_v<T> &&
+         !std::is_same_v<T, bool>) void CEREAL_LOAD_FUNCTION_NAME(InputArchive& ar, T& value) {
   ar.loadBinary(&value, sizeof value);
+}
+// read_bool: a bool from its byte, which must be 0 or 1: any other value in a
+// bool's storage is undefined behaviour (found by the from_bytes fuzzer, in
+// std::optional's engaged flag).
+inline bool read_bool(ByteReader& in) {
+  unsigned char byte = 0;
+  in.read(&byte, 1);
+  if (byte > 1) {
+    throw ValueError("concur::deserialize: corrupt input: a bool stored as " +
+                     std::to_string(byte));
+  }
+  return byte == 1;
+}
+inline void CEREAL_LOAD_FUNCTION_NAME(InputArchive& ar, bool& value) {
+  value = read_bool(ar);
 }
 template <class Archive, class T>
 requires std::is_same_v<Archive, OutputArchive> || std::is_same_v<Archive, InputArchive>
