@@ -701,14 +701,18 @@ class ProcessPoolExecutor::Impl : public std::enable_shared_from_this<Impl> {
           *job, kAbruptMessage + std::to_string(worker.process.pid) + " " + status.describe());
     }
     // Calls it had not started go back to the front of the queue - unless
-    // workers keep dying under the same call: after kMaxDeathsPerCall it
-    // fails for good (dask's "allowed failures"), so a poisonous call
-    // cannot kill workers forever. A kill the pool ordered (a timeout,
-    // garbage on the channel, a broken pool) says nothing about the calls
-    // waiting behind: it is not counted against them.
+    // workers keep dying under the same call while starting (a crash before
+    // main, in the initializer): after kMaxDeathsPerCall it fails for good
+    // (dask's "allowed failures"), so such a call cannot make workers die
+    // forever. Counted only for a death that says something about the next
+    // worker: not one the pool ordered (a timeout, garbage on the channel, a
+    // broken pool), not a signal from outside (SIGKILL, SIGTERM, ...), and
+    // not a death after the worker was ready (only its running call, failed
+    // above, was in it).
+    const bool counts = !worker.killed_by_pool && !worker.ready && !from_outside(status);
     std::deque<RemoteJob> requeued;
     for (RemoteJob& job : worker.calls) {
-      if (!worker.killed_by_pool && ++job.deaths >= kMaxDeathsPerCall) {
+      if (counts && ++job.deaths >= kMaxDeathsPerCall) {
         fail<BrokenProcessPool>(job, std::to_string(kMaxDeathsPerCall) +
                                          " worker processes died while holding this call; "
                                          "the last, pid " +

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <random>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -54,12 +55,18 @@ TEST_P(ProcessPoolStress, EveryFutureEndsWhileAThreadKillsRandomWorkers) {
       futures.push_back(pool.submit(checksum, i));
     int results = 0;
     int broken = 0;
+    int innocent = 0;  // failed although no worker died running them
     for (long i = 0; i < kCalls; ++i) {
       try {
         ASSERT_EQ(futures[static_cast<std::size_t>(i)].result(test::kHangGuard * 3), checksum(i));
         ++results;
-      } catch (const BrokenProcessPool&) {
+      } catch (const BrokenProcessPool& e) {
         ++broken;
+        if (std::string(e.what()).find("terminated abruptly while the future was running") ==
+            std::string::npos) {
+          ++innocent;
+          ADD_FAILURE() << "call " << i << ": " << e.what();
+        }
       }
     }
     stop = true;
@@ -68,6 +75,43 @@ TEST_P(ProcessPoolStress, EveryFutureEndsWhileAThreadKillsRandomWorkers) {
     EXPECT_GT(results, 0);
     // Each kill fails at most the one call its worker was running.
     EXPECT_LE(broken, kills);
+    EXPECT_EQ(innocent, 0);
+  }
+}
+
+int sleep_forever(int) {
+  ::pause();
+  return 0;
+}
+
+// A storm of calls that overrun their timeouts, among ordinary ones: the
+// pool's own kills fail exactly the overrunning calls, never one behind.
+TEST_P(ProcessPoolStress, ATimeoutStormFailsOnlyTheCallsThatOverran) {
+  constexpr int kCalls = 1000;
+  std::vector<Future<long>> innocent;
+  std::vector<Future<int>> overrunning;
+  {
+    ProcessPoolExecutor pool(ProcessPoolOptions{.max_workers = 3, .start_method = GetParam()});
+    std::mt19937 random(777);
+    for (long i = 0; i < kCalls; ++i) {
+      if (random() % 10 < 3) {
+        overrunning.push_back(pool.submit(
+            TaskOptions{.timeout = std::chrono::microseconds(random() % 2000)}, sleep_forever, 0));
+      } else {
+        innocent.push_back(pool.submit(checksum, i));
+      }
+    }
+    int innocent_failures = 0;
+    for (auto& f : innocent) {
+      try {
+        f.result(test::kHangGuard * 3);
+      } catch (const std::exception& e) {
+        if (++innocent_failures <= 3) ADD_FAILURE() << e.what();
+      }
+    }
+    EXPECT_EQ(innocent_failures, 0);
+    for (auto& f : overrunning)
+      EXPECT_THROW(f.result(test::kHangGuard * 3), TimeoutError);
   }
 }
 
