@@ -218,7 +218,7 @@ TEST_P(ProcessPoolFaultTest, AForkServerThatDiesBreaksThePoolAndANewPoolStartsAN
 }
 
 TEST_P(ProcessPoolFaultTest, APoolDestroyedByADoneCallbackFinishesItsWorkAndFreesItself) {
-  const int threads_before = test::thread_count();
+  const int threads_before = test::settled_thread_count();
   auto* pool = new ProcessPoolExecutor(options(1));
   Event destroyed;
   auto first = pool->submit(square, 4);

@@ -350,7 +350,7 @@ TEST(ThreadPoolFaultTest, ConcurrentShutdownsWithWaitAllReturnOnlyWhenThePoolIsD
 }
 
 TEST(ThreadPoolFaultTest, APoolDestroyedByItsOwnTaskFinishesTheRestAndFreesItself) {
-  const int threads_before = test::thread_count();
+  const int threads_before = test::settled_thread_count();
   auto* pool = new ThreadPoolExecutor(2);
   Event release;
   std::atomic<int> others{0};
@@ -367,7 +367,7 @@ TEST(ThreadPoolFaultTest, APoolDestroyedByItsOwnTaskFinishesTheRestAndFreesItsel
 }
 
 TEST(ThreadPoolFaultTest, APoolDestroyedByADoneCallbackFreesItself) {
-  const int threads_before = test::thread_count();
+  const int threads_before = test::settled_thread_count();
   auto* pool = new ThreadPoolExecutor(1);
   Event release;
   Event destroyed;

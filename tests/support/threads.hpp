@@ -44,6 +44,14 @@ inline int thread_count() {
   return threads;
 }
 
+// settled_thread_count: thread_count() once a thread has been started and
+// joined: ThreadSanitizer starts its own background thread with the
+// process's first thread, which must not count as one a test left behind.
+inline int settled_thread_count() {
+  std::thread([] {}).join();
+  return thread_count();
+}
+
 // Threads: runs body(i) on n threads and joins them all on destruction.
 class Threads {
  public:
