@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "concur/event.hpp"
+#include "support/process_pool_test.hpp"
 #include "support/processes.hpp"
 #include "support/threads.hpp"
 
@@ -26,6 +27,7 @@ namespace concur {
 namespace {
 
 using namespace std::chrono_literals;
+using test::failure_of;
 using test::FileCounter;
 using test::FileGate;
 using test::kHangGuard;
@@ -36,26 +38,6 @@ int square(int x) {
 int own_pid(int) {
   return static_cast<int>(::getpid());
 }
-
-// failure_of<E>: the what() of the E that `future` fails with (a test
-// failure, and "", if it does not).
-template <class E, class T>
-std::string failure_of(const Future<T>& future) {
-  try {
-    future.result(kHangGuard);
-    ADD_FAILURE() << "no exception";
-  } catch (const E& e) {
-    return e.what();
-  }
-  return {};
-}
-
-// EXPECT_CONTAINS: `text` (evaluated once) contains `part`.
-#define EXPECT_CONTAINS(text, part)                                    \
-  do {                                                                 \
-    const std::string whole_text = (text);                             \
-    EXPECT_NE(whole_text.find(part), std::string::npos) << whole_text; \
-  } while (false)
 
 // gated_calls: n calls that each wait for `release`, then return their index.
 std::vector<Future<int>> gated_calls(ProcessPoolExecutor& pool, FileGate release, int n) {
@@ -70,19 +52,10 @@ std::vector<Future<int>> gated_calls(ProcessPoolExecutor& pool, FileGate release
   return futures;
 }
 
-class ProcessPoolTest : public test::NothingLeaks,
-                        public ::testing::WithParamInterface<StartMethod> {
- protected:
-  ProcessPoolOptions options(std::ptrdiff_t workers) const {
-    return ProcessPoolOptions{.max_workers = workers, .start_method = GetParam()};
-  }
-};
+class ProcessPoolTest : public test::PerStartMethod {};
 
-INSTANTIATE_TEST_SUITE_P(StartMethods, ProcessPoolTest,
-                         ::testing::Values(StartMethod::spawn, StartMethod::fork),
-                         [](const ::testing::TestParamInfo<StartMethod>& param) {
-                           return param.param == StartMethod::spawn ? "spawn" : "fork";
-                         });
+INSTANTIATE_TEST_SUITE_P(StartMethods, ProcessPoolTest, test::kStartMethods,
+                         test::start_method_name);
 
 TEST_P(ProcessPoolTest, TasksRunInOtherProcesses) {
   ProcessPoolExecutor pool(options(2));

@@ -25,6 +25,7 @@
 #include "concur/process_pool_executor.hpp"
 #include "process_pool/wire.hpp"
 #include "process_pool/worker.hpp"
+#include "support/process_pool_test.hpp"
 #include "support/processes.hpp"
 #include "support/threads.hpp"
 
@@ -32,6 +33,7 @@ namespace concur {
 namespace {
 
 using namespace std::chrono_literals;
+using test::failure_of;
 using test::FileGate;
 using test::kHangGuard;
 
@@ -43,37 +45,10 @@ int sleep_forever(int) {
   return 0;
 }
 
-// EXPECT_CONTAINS: `text` (evaluated once) contains `part`.
-#define EXPECT_CONTAINS(text, part)                                    \
-  do {                                                                 \
-    const std::string whole_text = (text);                             \
-    EXPECT_NE(whole_text.find(part), std::string::npos) << whole_text; \
-  } while (false)
+class ProcessPoolFaultTest : public test::PerStartMethod {};
 
-template <class E, class T>
-std::string failure_of(const Future<T>& future) {
-  try {
-    future.result(kHangGuard);
-    ADD_FAILURE() << "no exception";
-  } catch (const E& e) {
-    return e.what();
-  }
-  return {};
-}
-
-class ProcessPoolFaultTest : public test::NothingLeaks,
-                             public ::testing::WithParamInterface<StartMethod> {
- protected:
-  ProcessPoolOptions options(std::ptrdiff_t workers) const {
-    return ProcessPoolOptions{.max_workers = workers, .start_method = GetParam()};
-  }
-};
-
-INSTANTIATE_TEST_SUITE_P(StartMethods, ProcessPoolFaultTest,
-                         ::testing::Values(StartMethod::spawn, StartMethod::fork),
-                         [](const ::testing::TestParamInfo<StartMethod>& param) {
-                           return param.param == StartMethod::spawn ? "spawn" : "fork";
-                         });
+INSTANTIATE_TEST_SUITE_P(StartMethods, ProcessPoolFaultTest, test::kStartMethods,
+                         test::start_method_name);
 
 // --- Timeouts from min() to max() ------------------------------------------------
 

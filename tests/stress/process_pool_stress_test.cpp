@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "concur/process_pool_executor.hpp"
+#include "support/process_pool_test.hpp"
 #include "support/processes.hpp"
 #include "support/threads.hpp"
 
@@ -25,14 +26,10 @@ long checksum(long x) {
   return x * 2654435761L % 1000003;
 }
 
-class ProcessPoolStress : public test::NothingLeaks,
-                          public ::testing::WithParamInterface<StartMethod> {};
+class ProcessPoolStress : public test::PerStartMethod {};
 
-INSTANTIATE_TEST_SUITE_P(StartMethods, ProcessPoolStress,
-                         ::testing::Values(StartMethod::spawn, StartMethod::fork),
-                         [](const ::testing::TestParamInfo<StartMethod>& param) {
-                           return param.param == StartMethod::spawn ? "spawn" : "fork";
-                         });
+INSTANTIATE_TEST_SUITE_P(StartMethods, ProcessPoolStress, test::kStartMethods,
+                         test::start_method_name);
 
 TEST_P(ProcessPoolStress, EveryFutureEndsWhileAThreadKillsRandomWorkers) {
   constexpr int kCalls = 10000;
@@ -40,7 +37,7 @@ TEST_P(ProcessPoolStress, EveryFutureEndsWhileAThreadKillsRandomWorkers) {
   futures.reserve(kCalls);
   int kills = 0;
   {
-    ProcessPoolExecutor pool(ProcessPoolOptions{.max_workers = 3, .start_method = GetParam()});
+    ProcessPoolExecutor pool(options(3));
     std::atomic<bool> stop{false};
     std::thread killer([&] {
       std::mt19937 random(12345);
@@ -93,7 +90,7 @@ TEST_P(ProcessPoolStress, ATimeoutStormFailsOnlyTheCallsThatOverran) {
   std::vector<Future<long>> innocent;
   std::vector<Future<int>> overrunning;
   {
-    ProcessPoolExecutor pool(ProcessPoolOptions{.max_workers = 3, .start_method = GetParam()});
+    ProcessPoolExecutor pool(options(3));
     std::mt19937 random(777);
     // Innocent calls carry timeouts too, up to a month and max(): none of
     // them may disable the short ones (an epoll timeout cast to a negative
@@ -147,7 +144,7 @@ TEST_P(ProcessPoolStress, ForgedFramesFailOnlyTheCallsThatSentThem) {
   std::vector<Future<long>> ordinary;
   std::vector<Future<int>> forging;
   {
-    ProcessPoolExecutor pool(ProcessPoolOptions{.max_workers = 3, .start_method = GetParam()});
+    ProcessPoolExecutor pool(options(3));
     std::mt19937 random(4242);
     for (long i = 0; i < kCalls; ++i) {
       if (random() % 10 == 0) {
