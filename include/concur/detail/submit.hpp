@@ -71,41 +71,42 @@ struct MapChunk {
 // chunk at a time as the results are consumed (Python 3.14 pauses its
 // iteration over the inputs the same way), so an endless range works. An
 // lvalue range is referred to (it must outlive the result), an rvalue one
-// moved in (std::views::all). Shared and never moved: the positions point
-// into the views.
-template <class Args, class... Views>
+// moved in: Ranges are the forwarding types, T& or T. (Not std::views::all:
+// Clang 14 cannot check libstdc++ 12's view concepts.) Shared and never
+// moved: the positions point into the ranges.
+template <class Args, class... Ranges>
 class LazyZip {
  public:
-  template <class... Ranges>
-  explicit LazyZip(Ranges&&... ranges)
-      : views_(std::views::all(std::forward<Ranges>(ranges))...),
-        positions_(begins(std::index_sequence_for<Views...>())) {}
+  template <class... Given>
+  explicit LazyZip(Given&&... ranges)
+      : ranges_(std::forward<Given>(ranges)...),
+        positions_(begins(std::index_sequence_for<Ranges...>())) {}
   LazyZip(const LazyZip&) = delete;
   LazyZip& operator=(const LazyZip&) = delete;
 
   // next_chunk: up to `size` argument tuples; empty once a range has ended.
   std::vector<Args> next_chunk(std::size_t size) {
     std::vector<Args> chunk;
-    fill(chunk, size, std::index_sequence_for<Views...>());
+    fill(chunk, size, std::index_sequence_for<Ranges...>());
     return chunk;
   }
 
  private:
   template <std::size_t... I>
   auto begins(std::index_sequence<I...>) {
-    return std::make_tuple(std::ranges::begin(std::get<I>(views_))...);
+    return std::make_tuple(std::ranges::begin(std::get<I>(ranges_))...);
   }
   template <std::size_t... I>
   void fill(std::vector<Args>& chunk, std::size_t size, std::index_sequence<I...>) {
     while (chunk.size() < size &&
-           ((std::get<I>(positions_) != std::ranges::end(std::get<I>(views_))) && ...)) {
+           ((std::get<I>(positions_) != std::ranges::end(std::get<I>(ranges_))) && ...)) {
       chunk.emplace_back(*std::get<I>(positions_)...);
       (++std::get<I>(positions_), ...);
     }
   }
 
-  std::tuple<Views...> views_;
-  std::tuple<std::ranges::iterator_t<Views>...> positions_;
+  std::tuple<Ranges...> ranges_;
+  std::tuple<std::ranges::iterator_t<std::remove_reference_t<Ranges>>...> positions_;
 };
 
 // map_buffered: map_ranges with a buffersize: the inputs are read, and the
@@ -115,8 +116,7 @@ class LazyZip {
 template <class R, class Args, class E, class F, class... Ranges>
 MapResult<R> map_buffered(E& executor, F fn, const MapOptions& options, Deadline deadline,
                           Ranges&&... ranges) {
-  auto inputs = std::make_shared<LazyZip<Args, std::views::all_t<Ranges>...>>(
-      std::forward<Ranges>(ranges)...);
+  auto inputs = std::make_shared<LazyZip<Args, Ranges...>>(std::forward<Ranges>(ranges)...);
   typename MapResult<R>::Feed feed =
       [&executor, fn, inputs, chunksize = options.chunksize,
        lifetime = lifetime_of(executor)]() -> std::optional<Future<std::vector<R>>> {
