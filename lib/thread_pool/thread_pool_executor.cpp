@@ -94,11 +94,12 @@ class ThreadPoolExecutor::Impl : public std::enable_shared_from_this<Impl> {
         gil_(options.gil),
         stack_size_(options.stack_size) {}
 
-  // enqueue: queues `task` (taking over its queue reference), first making
+  // enqueue: queues `task` (taking over its queue reference), then makes
   // sure a worker will take it: an idle one, or a new thread while under the
   // limit. If no thread can be started and the pool has none, it throws
-  // RuntimeError naming the cause and has queued nothing; with threads, it
-  // goes on with those.
+  // RuntimeError naming the cause, and has taken the task back out: no
+  // worker exists that could have got it, so nothing stays queued. With
+  // threads, it goes on with those.
   void enqueue(detail::FutureStateBase* task) {
     std::scoped_lock hold(mutex_);
     if (broken_) {
@@ -109,13 +110,16 @@ class ThreadPoolExecutor::Impl : public std::enable_shared_from_this<Impl> {
       task->release_ref();
       throw RuntimeError("cannot schedule new futures after shutdown");
     }
-    bool reserved = false;  // an idle or new worker counts on this task
     try {
-      reserved = reserve_worker();
       work_.put(task);
     } catch (...) {
-      if (reserved) idle_.release();  // that worker is idle after all
       task->release_ref();
+      throw;
+    }
+    try {
+      adjust_thread_count();
+    } catch (...) {
+      work_.get_nowait()->release_ref();  // ours: the only task, and no worker
       throw;
     }
   }
@@ -166,26 +170,24 @@ class ThreadPoolExecutor::Impl : public std::enable_shared_from_this<Impl> {
   }
 
  private:
-  // reserve_worker: Python's _adjust_thread_count, before the task is
-  // queued so that a failure queues nothing: reuse an idle worker if there
-  // is one (its token), else start a thread while under the limit. Returns
-  // whether a worker now counts on the next task.
-  bool reserve_worker() {
-    if (idle_.try_acquire()) return true;
-    if (started_ >= max_workers_) return false;
+  // adjust_thread_count: Python's rule: reuse an idle worker if there is
+  // one, else start a thread while under the limit. Throws RuntimeError if
+  // a thread cannot start and the pool has none.
+  void adjust_thread_count() {
+    if (idle_.try_acquire()) return;
+    if (started_ >= max_workers_) return;
     const std::size_t index = started_;
     boost::thread::attributes attributes;
     if (stack_size_ != 0) attributes.set_stack_size(stack_size_);
     try {
       threads_.emplace_back(attributes, [self = shared_from_this(), index] { self->work(index); });
     } catch (const std::exception& e) {
-      if (started_ > 0) return false;  // the threads it has will run it
+      if (started_ > 0) return;  // the threads it has will run it
       throw RuntimeError(
           "ThreadPoolExecutor: cannot start a worker thread, and the pool has none: " +
           std::string(e.what()));
     }
     ++started_;  // only once it runs: no phantom thread
-    return true;
   }
 
   void work(std::size_t index) {
@@ -207,14 +209,11 @@ class ThreadPoolExecutor::Impl : public std::enable_shared_from_this<Impl> {
     // as idle (a token in idle_, which submit() takes instead of starting a
     // thread) when its task's call returns - before the result is visible -
     // or when it finds the queue empty. It takes its token back if it then
-    // finds more work queued. A new thread was started for a task that may
-    // not be queued yet (reserve_worker): until it has taken its first task,
-    // an empty queue does not make it idle.
+    // finds more work queued.
     struct IdleOffer {
       Semaphore* idle;
       bool offered = false;
     } offer{&idle_};
-    bool expecting_a_task = true;
     detail::call_returned_hook = {[](void* context) {
                                     auto* self = static_cast<IdleOffer*>(context);
                                     self->idle->release();
@@ -229,11 +228,10 @@ class ThreadPoolExecutor::Impl : public std::enable_shared_from_this<Impl> {
         // submit's task is queued for us anyway).
         if (offer.offered) idle_.try_acquire();
       } catch (const QueueEmpty&) {
-        if (!offer.offered && !expecting_a_task) idle_.release();
+        if (!offer.offered) idle_.release();
         task = work_.get();
       }
       offer.offered = false;
-      expecting_a_task = false;
       if (task != nullptr) {
         if (gil_ != nullptr) gil_->acquire();
         task->run_task();
