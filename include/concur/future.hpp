@@ -44,7 +44,7 @@
 
 #include "concur/detail/deadline.hpp"
 #include "concur/detail/future_state.hpp"
-#include "concur/detail/parking.hpp"
+#include "concur/detail/gatherer.hpp"
 #include "concur/detail/pull_iterator.hpp"
 #include "concur/errors.hpp"
 
@@ -65,32 +65,7 @@ using CallbackErrorHandler = void (*)(std::exception_ptr) noexcept;
 CallbackErrorHandler set_callback_error_handler(CallbackErrorHandler handler) noexcept;
 
 namespace detail {
-// StateRef: an owning pointer to a shared state (the intrusive count).
-template <class State>
-class StateRef {
- public:
-  StateRef() = default;
-  explicit StateRef(State* adopted) noexcept : state_(adopted) {}
-  StateRef(const StateRef& other) noexcept : state_(other.state_) {
-    if (state_ != nullptr) state_->add_ref();
-  }
-  StateRef(StateRef&& other) noexcept : state_(std::exchange(other.state_, nullptr)) {}
-  StateRef& operator=(StateRef other) noexcept {
-    std::swap(state_, other.state_);
-    return *this;
-  }
-  ~StateRef() {
-    if (state_ != nullptr) state_->release_ref();
-  }
-  State* get() const noexcept { return state_; }
-  State* operator->() const noexcept { return state_; }
-
- private:
-  State* state_ = nullptr;
-};
-
-template <class T>
-Future<T> make_future(StateRef<FutureState<T>> state);
+struct FutureAccess;
 }  // namespace detail
 
 // Future<T>: concurrent.futures.Future.
@@ -167,11 +142,8 @@ class Future {
     return a.state_.get() == b.state_.get();
   }
 
-  // state: for executors and the free functions. Not for general use.
-  detail::FutureState<T>* state() const noexcept { return state_.get(); }
-
  private:
-  friend Future detail::make_future<T>(detail::StateRef<detail::FutureState<T>>);
+  friend struct detail::FutureAccess;
 
   explicit Future(detail::StateRef<detail::FutureState<T>> state) : state_(std::move(state)) {}
 
@@ -217,9 +189,22 @@ class Future {
 };
 
 namespace detail {
+// FutureAccess: how concur's executors and free functions make a Future
+// around a shared state and reach the state behind one.
+struct FutureAccess {
+  template <class T>
+  static Future<T> make(StateRef<FutureState<T>> state) {
+    return Future<T>(std::move(state));
+  }
+  template <class T>
+  static FutureState<T>* state(const Future<T>& future) noexcept {
+    return future.state_.get();
+  }
+};
+
 template <class T>
 Future<T> make_future(StateRef<FutureState<T>> state) {
-  return Future<T>(std::move(state));
+  return FutureAccess::make<T>(std::move(state));
 }
 }  // namespace detail
 
@@ -260,10 +245,6 @@ class Promise {
   detail::StateRef<detail::FutureState<T>> state_;
 };
 
-namespace detail {
-void fail_abandoned(FutureStateBase& state) noexcept;
-}
-
 template <class T>
 void Promise<T>::abandon() noexcept {
   if (state_.get() != nullptr && !state_->done()) detail::fail_abandoned(*state_.get());
@@ -281,7 +262,6 @@ struct WaitResult {
 };
 
 namespace detail {
-
 // Distinct: the futures of a range, each once, in first-seen order.
 template <class T, class Range>
 std::vector<Future<T>> distinct(Range&& futures) {
@@ -289,47 +269,10 @@ std::vector<Future<T>> distinct(Range&& futures) {
   std::unordered_set<const void*> seen;
   for (const Future<T>& f : futures) {
     if (!f.valid()) throw_empty_future();
-    if (seen.insert(f.state()).second) out.push_back(f);
+    if (seen.insert(FutureAccess::state(f)).second) out.push_back(f);
   }
   return out;
 }
-
-// Gatherer: listens on many futures and records which completed, in order.
-class Gatherer {
- public:
-  explicit Gatherer(std::size_t count);
-  Gatherer(const Gatherer&) = delete;
-  Gatherer& operator=(const Gatherer&) = delete;
-  ~Gatherer();
-
-  // watch: hooks on future i; false if it was already done.
-  bool watch(std::size_t i, FutureStateBase& state);
-  // take_completed: appends the indices completed since the last call.
-  void take_completed(std::vector<std::size_t>& out);
-  // wait_for_more: blocks until a completion not yet taken, or the deadline.
-  bool wait_for_more(Deadline deadline);
-  // detach: unhooks from every future still watched.
-  void detach() noexcept;
-
- private:
-  struct Hook final : Listener {
-    Gatherer* owner = nullptr;
-    std::size_t index = 0;
-    // state: the watched future while hooked; null once it completed (set
-    // under the future's lock by notify()).
-    std::atomic<FutureStateBase*> state{nullptr};
-    void notify(FutureStateBase& done) override;
-  };
-
-  std::unique_ptr<Hook[]> hooks_;
-  std::size_t count_;
-  Lock lock_;
-  std::vector<std::size_t> completed_;   // guarded by lock_
-  std::atomic<std::size_t> untaken_{0};  // completions not yet taken
-  std::atomic<int> notifying_{0};        // hooks inside notify() right now
-  ParkWord signal_{0};
-  std::atomic<std::uint32_t> parked_{0};
-};
 
 }  // namespace detail
 
@@ -359,7 +302,7 @@ auto wait_until(Range&& futures, detail::Deadline deadline, ReturnWhen when) {
     if (is_done[i]) return;
     is_done[i] = true;
     ++done_count;
-    if (all[i].state()->failed()) saw_exception = true;
+    if (detail::FutureAccess::state(all[i])->failed()) saw_exception = true;
   };
   const auto satisfied = [&] {
     switch (when) {
@@ -375,7 +318,7 @@ auto wait_until(Range&& futures, detail::Deadline deadline, ReturnWhen when) {
 
   detail::Gatherer gatherer(all.size());
   for (std::size_t i = 0; i < all.size(); ++i) {
-    if (!gatherer.watch(i, *all[i].state())) mark(i);
+    if (!gatherer.watch(i, *detail::FutureAccess::state(all[i]))) mark(i);
   }
   std::vector<std::size_t> completed;
   while (!satisfied()) {
@@ -408,7 +351,7 @@ class AsCompleted {
   AsCompleted(Range&& futures, detail::Deadline deadline)
       : all_(detail::distinct<T>(futures)), gatherer_(all_.size()), deadline_(deadline) {
     for (std::size_t i = 0; i < all_.size(); ++i) {
-      if (!gatherer_.watch(i, *all_[i].state())) ready_.push_back(i);
+      if (!gatherer_.watch(i, *detail::FutureAccess::state(all_[i]))) ready_.push_back(i);
     }
   }
   AsCompleted(const AsCompleted&) = delete;

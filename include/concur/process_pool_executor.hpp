@@ -51,13 +51,15 @@
 #include <utility>
 #include <vector>
 
-#include "concur/detail/executor_lifetime.hpp"
+#include "concur/any_executor.hpp"  // AnyExecutor over a process pool, with its header alone
+#include "concur/detail/executor_access.hpp"
 #include "concur/detail/remote_submit.hpp"
 #include "concur/detail/submit.hpp"
 #include "concur/errors.hpp"
 #include "concur/executor.hpp"
 #include "concur/future.hpp"
 #include "concur/serialize.hpp"
+#include "concur/task_options.hpp"
 
 namespace concur {
 
@@ -132,11 +134,11 @@ class ProcessPoolExecutor {
   // worker_pids: the live workers' process ids (for diagnostics and tests).
   std::vector<int> worker_pids() const;
 
-  // post_job: for submit(): queues an encoded call. Not for general use.
-  void post_job(detail::RemoteJob job);
-
  private:
   friend struct detail::ExecutorAccess;
+  // post_job: queues an encoded call (from detail::submit_remote).
+  void post_job(detail::RemoteJob job);
+
   class Impl;
 
   std::shared_ptr<Impl> impl_;         // shared with the manager thread

@@ -29,7 +29,7 @@
 #include <vector>
 
 #include "concur/detail/deadline.hpp"
-#include "concur/detail/executor_lifetime.hpp"
+#include "concur/detail/executor_access.hpp"
 #include "concur/detail/submit.hpp"
 #include "concur/errors.hpp"
 #include "concur/executor.hpp"
@@ -97,12 +97,12 @@ class ThreadPoolExecutor {
   std::size_t max_workers() const noexcept;
   std::size_t thread_count() const;
 
-  // post_task: for concur's own templates (detail::submit_task): queues a
-  // task that holds one reference for the queue. Not for general use.
-  void post_task(detail::FutureStateBase* task);
-
  private:
   friend struct detail::ExecutorAccess;
+  // post_task: queues a task holding one reference for the queue (from
+  // detail::submit_task).
+  void post_task(detail::FutureStateBase* task);
+
   class Impl;
 
   std::shared_ptr<Impl> impl_;         // shared with the worker threads

@@ -227,5 +227,14 @@ void FutureStateBase::remove_listener(Listener& listener) {
   listener.prev = listener.next = nullptr;
 }
 
+void fail_abandoned(FutureStateBase& state) noexcept {
+  try {
+    state.set_exception(
+        std::make_exception_ptr(RuntimeError("promise destroyed without a result")));
+  } catch (...) {
+    // Completed (or cancelled) meanwhile: nothing is lost.
+  }
+}
+
 }  // namespace detail
 }  // namespace concur

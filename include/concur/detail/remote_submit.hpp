@@ -11,20 +11,12 @@
 #include <type_traits>
 #include <utility>
 
+#include "concur/detail/executor_access.hpp"
 #include "concur/detail/remote_call.hpp"
 #include "concur/future.hpp"
+#include "concur/task_options.hpp"
 
-namespace concur {
-
-// TaskOptions: per-task settings for submit(TaskOptions, fn, args...).
-struct TaskOptions {
-  // timeout: how long the task may run once a worker process has started
-  // it; past it, the worker is killed and the task fails with TimeoutError.
-  // (Threads cannot be killed: thread pools ignore it.)
-  std::optional<std::chrono::nanoseconds> timeout = std::nullopt;
-};
-
-namespace detail {
+namespace concur::detail {
 
 // RemoteJob: a submitted call on its way to a worker process.
 struct RemoteJob {
@@ -70,7 +62,7 @@ struct ShippedCall {
   static constexpr bool ok = callable_ok && arguments_ok && result_ok();
 };
 
-// submit_remote: encodes fn(args...) and hands it to executor.post_job().
+// submit_remote: encodes fn(args...) and hands it to the executor's post_job().
 // A call that cannot be encoded fails only its own future (Python's
 // PicklingError); the executor is not involved.
 template <class E, class F, class... Args>
@@ -88,9 +80,8 @@ auto submit_remote(E& executor, const TaskOptions& options, F&& fn, Args&&... ar
     state->set_exception(std::current_exception());
     return future;
   }
-  executor.post_job(std::move(job));
+  ExecutorAccess::post_job(executor, std::move(job));
   return future;
 }
 
-}  // namespace detail
-}  // namespace concur
+}  // namespace concur::detail

@@ -1,5 +1,6 @@
-// concur/detail/submit.hpp - submit() and map() written once for every
-// executor that can take a ready-made task (post_task). Not API.
+// concur/detail/submit.hpp - submit() written once for every executor that
+// takes a ready-made task (post_task), and map() once for every executor.
+// Not API.
 #pragma once
 
 #include <cstddef>
@@ -13,16 +14,16 @@
 #include <vector>
 
 #include "concur/detail/deadline.hpp"
-#include "concur/detail/executor_lifetime.hpp"
-#include "concur/detail/map_result.hpp"
+#include "concur/detail/executor_access.hpp"
 #include "concur/detail/task.hpp"
 #include "concur/errors.hpp"
 #include "concur/future.hpp"
+#include "concur/map_result.hpp"
 
 namespace concur::detail {
 
 // submit_task: fuses fn(args...) with its future in one allocation and
-// hands it to executor.post_task(); returns the future.
+// hands it to the executor's post_task(); returns the future.
 template <class E, class F, class... Args>
 auto submit_task(E& executor, F&& fn, Args&&... args) {
   using R = std::invoke_result_t<std::decay_t<F>&, std::decay_t<Args>&...>;
@@ -31,7 +32,7 @@ auto submit_task(E& executor, F&& fn, Args&&... args) {
   StateRef<FutureState<R>> state(task);
   Future<R> future = make_future<R>(state);
   task->add_ref();  // the executor's reference, dropped once it has run
-  executor.post_task(task);
+  ExecutorAccess::post_task(executor, task);
   return future;
 }
 

@@ -1,4 +1,8 @@
-// concur/detail/map_result.hpp - the range Executor::map returns. Not API.
+// concur/map_result.hpp - what Executor::map takes and returns: MapOptions
+// and the result range MapResult.
+//
+//   for (int y : pool.map(square, xs, concur::MapOptions{.timeout = 2s, .chunksize = 64}))
+//     total += y;   // in input order; a failed call rethrows at its place
 #pragma once
 
 #include <algorithm>

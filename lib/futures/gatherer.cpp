@@ -1,9 +1,10 @@
-// The machinery behind wait() and as_completed(), and abandoned promises.
+// Gatherer: the machinery behind wait() and as_completed().
+#include "concur/detail/gatherer.hpp"
+
 #include <mutex>
 
 #include "concur/detail/lock_guard.hpp"
 #include "concur/errors.hpp"
-#include "concur/future.hpp"
 
 namespace concur::detail {
 
@@ -66,15 +67,6 @@ void Gatherer::detach() noexcept {
   // acquire: pairs with notify()'s final release.
   while (notifying_.load(std::memory_order_acquire) != 0)
     cpu_relax();
-}
-
-void fail_abandoned(FutureStateBase& state) noexcept {
-  try {
-    state.set_exception(
-        std::make_exception_ptr(RuntimeError("promise destroyed without a result")));
-  } catch (...) {
-    // Completed (or cancelled) meanwhile: nothing is lost.
-  }
 }
 
 }  // namespace concur::detail

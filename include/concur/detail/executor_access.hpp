@@ -1,5 +1,6 @@
-// concur/detail/executor_lifetime.hpp - how something that outlives an
-// executor learns it is gone. Not API.
+// concur/detail/executor_access.hpp - the private side of concur's
+// executors: how submit() hands them work and how something that outlives
+// an executor learns it is gone. Not API.
 //
 // A map() result with a buffersize submits its calls as it is read, through
 // a reference to its executor. Each concur executor owns an
@@ -11,6 +12,7 @@
 
 #include <memory>
 #include <mutex>
+#include <utility>
 
 namespace concur::detail {
 
@@ -39,9 +41,25 @@ class ExecutorLifetime {
   std::shared_ptr<State> state_;
 };
 
-// ExecutorAccess: reads the private lifetime_ of concur's executors (each
-// befriends it); lifetime_of() is null for any other Executor.
+class FutureStateBase;
+
+// ExecutorAccess: reaches the private members of concur's executors (each
+// befriends it): post_task() takes a ready-made task holding one reference
+// for the executor (thread pools), post_job() an encoded call (process
+// pools), lifetime() the executor's ExecutorLifetime. The trailing return
+// types make each one SFINAE-friendly: `requires { ExecutorAccess::post_job(e,
+// job); }` asks whether E takes jobs. lifetime_of() is null for any
+// Executor that is not concur's.
 struct ExecutorAccess {
+  template <class E>
+  static auto post_task(E& executor, FutureStateBase* task) -> decltype(executor.post_task(task)) {
+    return executor.post_task(task);
+  }
+  template <class E, class Job>
+  static auto post_job(E& executor, Job&& job)
+      -> decltype(executor.post_job(std::forward<Job>(job))) {
+    return executor.post_job(std::forward<Job>(job));
+  }
   template <class E>
   static auto lifetime(const E& executor) noexcept -> decltype(executor.lifetime_.watch()) {
     return executor.lifetime_.watch();
