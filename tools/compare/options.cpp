@@ -54,13 +54,28 @@ std::vector<T> names(const std::string& option, const std::string& list, const s
 }  // namespace
 
 std::string usage() {
-  return R"(usage: concur-compare [options]
+  return R"(NAME
+  concur-compare - the laboratory: when do threads, the GIL or processes win?
 
-Runs the same workloads on sequential code, on threads (free, and under an
-emulated GIL, modern and legacy) and on processes (spawn and fork), with 1 to
-N workers, and prints where each engine wins and why.
+SYNOPSIS
+  concur-compare [--workload LIST] [--engine LIST] [--workers N] [--tasks N]
+                 [--task-ms X] [--cpu-share X] [--payload-bytes N]
+                 [--json | --csv] [--plot FILE] [--no-progress] [--help]
 
-options:
+DESCRIPTION
+  Runs the same workloads on sequential code, on threads (free, and under an
+  emulated GIL, modern and legacy) and on processes (spawn and fork), with 1
+  to N workers, and prints where each engine wins and why. Each workload is
+  --tasks tasks of --task-ms milliseconds each:
+    cpu       arithmetic only: threads scale, a GIL does not, processes pay
+              their start-up and round trips
+    io        sleeping, as a task blocked on a socket or a disk does: every
+              engine overlaps the waits, the GIL is released while waiting
+    mixed     a CPU part (--cpu-share) then a wait
+    transfer  each task receives --payload-bytes bytes and only reads them:
+              what shipping data to a process costs
+
+OPTIONS
   --workload LIST     cpu, io, mixed, transfer, or all (default: all)
   --engine LIST       sequential, threads, gil-modern, gil-legacy, spawn, fork,
                       or all (default: all)
@@ -76,7 +91,18 @@ options:
   --no-progress       no progress on stderr (default: shown on a terminal)
   --help              this text
 
-examples:
+OUTPUT
+  One line per workload, engine and worker count: wall time, speed-up over
+  sequential, efficiency (speed-up per worker), CPU time and, under an
+  emulated GIL, the share of time it was held, switches per second and the
+  99th percentile of a thread's wait for it; then, per workload, a verdict
+  naming the fastest engine. --json holds the same runs and the verdicts;
+  --csv one line per run.
+
+EXIT STATUS
+  0 done; 1 a run failed (the message says which); 2 bad arguments.
+
+EXAMPLES
   concur-compare
   concur-compare --workload cpu,io --workers 4 --plot speedup.svg
   concur-compare --workload transfer --payload-bytes 10000000 --engine threads,spawn
