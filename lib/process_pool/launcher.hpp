@@ -38,14 +38,28 @@ class Launcher {
   virtual ExitStatus reap(WorkerProcess& worker) = 0;
 };
 
-// SpawnLauncher: posix_spawn of /proc/self/exe; the child finds its channels
+// SpawnLauncher (spawn_launcher.cpp): posix_spawn of /proc/self/exe; the child finds its channels
 // at kWorkerInFd and kWorkerOutFd and its role in the environment
 // (concur::init).
 std::unique_ptr<Launcher> make_spawn_launcher();
 
-// ForkServerLauncher: forks a server now, which must be while the process
+// ForkServerLauncher (fork_server.cpp): forks a server now, which must be while the process
 // is single-threaded (throws RuntimeError otherwise); workers are forked
 // from that server.
 std::unique_ptr<Launcher> make_fork_server_launcher();
+
+// --- What both launchers use (launcher.cpp) ----------------------------------------
+
+// throw_broken: BrokenProcessPool("cannot start a worker process: what: error").
+[[noreturn]] void throw_broken(const std::string& what, int error);
+
+// make_channels: a close-on-exec socketpair per direction, our ends in
+// `worker`, the worker's in `in` and `out` (moved to descriptors >= 10, so
+// placing them at kWorkerInFd and kWorkerOutFd cannot clobber one with the
+// other).
+void make_channels(WorkerProcess& worker, UniqueFd& in, UniqueFd& out);
+
+// wait_pidfd: reaps the ended process behind `pidfd`.
+ExitStatus wait_pidfd(int pidfd);
 
 }  // namespace concur::detail

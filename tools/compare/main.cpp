@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
   try {
     options = cc::parse(std::vector<std::string>(argv + 1, argv + argc));
   } catch (const cc::UsageError& e) {
-    std::fprintf(stderr, "concur-compare: %s\n\n%s", e.what(), cc::usage().c_str());
+    std::fprintf(stderr, "concur-compare: %s\n\n%s", e.what(), cc::synopsis().c_str());
     return 2;
   }
   if (options.help) {

@@ -53,6 +53,13 @@ std::vector<T> names(const std::string& option, const std::string& list, const s
 
 }  // namespace
 
+std::string synopsis() {
+  return "usage: concur-compare [--workload LIST] [--engine LIST] [--workers N] [--tasks N]\n"
+         "                      [--task-ms X] [--cpu-share X] [--payload-bytes N]\n"
+         "                      [--json | --csv] [--plot FILE] [--no-progress] [--help]\n"
+         "The manual: concur-compare --help\n";
+}
+
 std::string usage() {
   return R"(NAME
   concur-compare - the laboratory: when do threads, the GIL or processes win?

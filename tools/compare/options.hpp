@@ -31,5 +31,7 @@ Options parse(const std::vector<std::string>& args);
 
 // usage: the --help text.
 std::string usage();
+// synopsis: the short form printed after a bad argument.
+std::string synopsis();
 
 }  // namespace concur::compare
