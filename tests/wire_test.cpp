@@ -89,6 +89,45 @@ TEST(WireTest, BadHeadersAreRefusedBeforeTheirPayload) {
   refused(header_bytes(wire::kMagic, 12, 1, ~std::uint64_t{0}), "announcing");
 }
 
+// The worker reads the parent's frames through the same check, with the
+// parent's kinds and limit.
+TEST(WireTest, EachSideAcceptsOnlyTheOtherSidesKindsAndLimits) {
+  auto decode = [](const std::string& bytes, wire::Sender from) {
+    detail::ByteReader in(bytes);
+    return wire::decode_header(in, from);
+  };
+  const auto task = header_bytes(wire::kMagic, 2, 7, 100);
+  EXPECT_EQ(decode(task, wire::Sender::parent).id, 7u);
+  EXPECT_THROW(decode(task, wire::Sender::worker), ValueError);
+  const auto outcome = header_bytes(wire::kMagic, 12, 7, 100);
+  EXPECT_EQ(decode(outcome, wire::Sender::worker).size, 100u);
+  EXPECT_THROW(decode(outcome, wire::Sender::parent), ValueError);
+  // A task may be far larger than an outcome the parent would buffer.
+  const auto big_task = header_bytes(wire::kMagic, 2, 1, wire::kMaxWorkerPayload + 1);
+  EXPECT_NO_THROW(decode(big_task, wire::Sender::parent));
+  EXPECT_THROW(
+      decode(header_bytes(wire::kMagic, 12, 1, wire::kMaxWorkerPayload + 1), wire::Sender::worker),
+      ValueError);
+  EXPECT_THROW(
+      decode(header_bytes(wire::kMagic, 2, 1, wire::kMaxPayload + 1), wire::Sender::parent),
+      ValueError);
+  EXPECT_THROW(decode(task.substr(0, 23), wire::Sender::parent), ValueError);
+}
+
+TEST(ByteReaderTest, AStringLongerThanTheBytesLeftIsRefusedAndNothingIsConsumed) {
+  std::string bytes(8, '\0');
+  bytes[0] = 9;  // a length of 9 with 3 bytes behind it
+  bytes += "abc";
+  detail::ByteReader in(bytes);
+  EXPECT_THROW(in.string(), ValueError);
+  EXPECT_EQ(in.remaining(), bytes.size());
+  bytes[0] = 3;
+  detail::ByteReader whole(bytes);
+  EXPECT_EQ(whole.string(), "abc");
+  EXPECT_TRUE(whole.empty());
+  EXPECT_NO_THROW(whole.expect_end("a string"));
+}
+
 TEST(ByteArchiveTest, TruncatedInputThrowsValueErrorAtEveryLength) {
   const std::string whole =
       to_bytes(std::map<std::string, std::vector<int>>{{"a", {1, 2, 3}}, {"bb", {}}, {"ccc", {4}}});

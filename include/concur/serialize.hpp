@@ -178,12 +178,9 @@ T read_bytewise(ByteReader& in) {
 }
 
 template <Serializable T>
-T read_value(std::string_view& in) {
+T read_value(ByteReader& in) {
   if constexpr (BytewiseCopyable<T>) {
-    ByteReader reader(in);
-    T value = read_bytewise<T>(reader);
-    in.remove_prefix(sizeof(T));
-    return value;
+    return read_bytewise<T>(in);
   } else {
     InputArchive archive(in);
     T value;
@@ -193,7 +190,6 @@ T read_value(std::string_view& in) {
       // cereal's own checks (a variant's index out of range, ...).
       throw ValueError(std::string("concur::deserialize: corrupt input: ") + e.what());
     }
-    in.remove_prefix(in.size() - archive.remaining());
     return value;
   }
 }
@@ -212,11 +208,9 @@ std::string to_bytes(const T& value) {
 // truncated, corrupt, or longer than one value.
 template <Serializable T>
 T from_bytes(std::string_view bytes) {
-  T value = detail::read_value<T>(bytes);
-  if (!bytes.empty()) {
-    throw ValueError("concur::from_bytes: " + std::to_string(bytes.size()) +
-                     " bytes left over after the value");
-  }
+  detail::ByteReader in(bytes);
+  T value = detail::read_value<T>(in);
+  in.expect_end("concur::from_bytes: after the value");
   return value;
 }
 

@@ -83,8 +83,9 @@ void ProcessPoolExecutor::Impl::expire_deadlines() {
 void ProcessPoolExecutor::Impl::initializer_failed(Worker& worker, std::string_view payload) {
   std::string reason = "the initializer failed";
   try {
-    payload.remove_prefix(1);
-    std::rethrow_exception(detail::read_exception(payload));
+    detail::ByteReader in(payload);
+    in.skip(1);  // the outcome tag
+    std::rethrow_exception(detail::read_exception(in));
   } catch (const std::exception& e) {
     reason = std::string("the initializer failed in worker pid ") +
              std::to_string(worker.process.pid) + ": " + e.what();

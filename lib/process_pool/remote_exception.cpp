@@ -136,14 +136,6 @@ void write_string(std::string& out, const std::string& text) {
   out.append(text);
 }
 
-std::string read_string(std::string_view& in) {
-  const auto size = read_pod<std::uint64_t>(in);
-  if (size > in.size()) throw ValueError("concur: corrupt exception record");
-  std::string text(in.substr(0, size));
-  in.remove_prefix(size);
-  return text;
-}
-
 }  // namespace
 
 void write_current_exception(std::string& out) noexcept {
@@ -214,30 +206,19 @@ void write_current_exception(std::string& out) noexcept {
   }
 }
 
-std::exception_ptr read_exception(std::string_view& in) {
-  const auto kind = read_pod<std::uint8_t>(in);
-  std::string type_name = read_string(in);
-  std::string what = read_string(in);
+std::exception_ptr read_exception(ByteReader& in) {
+  const auto kind = in.pod<std::uint8_t>();
+  std::string type_name = in.string();
+  std::string what = in.string();
   Detail detail;
-  detail.code = read_pod<std::int32_t>(in);
-  detail.category = read_string(in);
-  detail.path1 = read_string(in);
-  detail.path2 = read_string(in);
-  if (!in.empty()) throw ValueError("concur: bytes after an exception record");
+  detail.code = in.pod<std::int32_t>();
+  detail.category = in.string();
+  detail.path1 = in.string();
+  detail.path2 = in.string();
+  in.expect_end("concur: an exception record");
   if (kind < std::size(kKnownTypes)) return kKnownTypes[kind].make(what, detail);
   if (kind != kUnknownKind) throw ValueError("concur: unknown exception kind");
   return std::make_exception_ptr(RemoteError(std::move(type_name), what));
-}
-
-void run_encoded_call(std::string_view call, std::string& outcome) noexcept {
-  outcome.clear();
-  try {
-    const auto address = read_pod<CodeAddress>(call);
-    const auto trampoline = reinterpret_cast<Trampoline>(resolve_code(address));
-    trampoline(call, outcome);
-  } catch (...) {
-    write_current_exception(outcome);
-  }
 }
 
 }  // namespace concur::detail

@@ -20,24 +20,45 @@ void append_frame(std::string& out, Kind kind, std::uint64_t id, std::string_vie
   out.append(payload);
 }
 
-std::optional<Header> FrameParser::checked_header() const {
-  if (buffer_.size() - consumed_ < sizeof(Header)) return std::nullopt;
-  Header header;
-  std::memcpy(&header, buffer_.data() + consumed_, sizeof header);
+namespace {
+
+bool sent_by(Kind kind, Sender from) {
+  switch (kind) {
+    case Kind::setup:
+    case Kind::task:
+      return from == Sender::parent;
+    case Kind::ready:
+    case Kind::initializer_failed:
+    case Kind::outcome:
+      return from == Sender::worker;
+  }
+  return false;
+}
+
+}  // namespace
+
+Header decode_header(ByteReader& in, Sender from) {
+  const auto header = in.pod<Header>();
   if (header.magic != kMagic) {
     throw ValueError("a frame with a bad magic number");
   }
-  if (header.kind != Kind::ready && header.kind != Kind::initializer_failed &&
-      header.kind != Kind::outcome) {
+  if (!sent_by(header.kind, from)) {
     throw ValueError("a frame of unknown kind " +
                      std::to_string(static_cast<std::uint32_t>(header.kind)));
   }
-  if (header.size > kMaxWorkerPayload) {
+  const std::uint64_t limit = from == Sender::worker ? kMaxWorkerPayload : kMaxPayload;
+  if (header.size > limit) {
     throw ValueError("a frame announcing " + std::to_string(header.size) +
-                     " bytes, more than the " + std::to_string(kMaxWorkerPayload) +
-                     " a worker's frame may carry");
+                     " bytes, more than the " + std::to_string(limit) + " a " +
+                     (from == Sender::worker ? "worker's" : "parent's") + " frame may carry");
   }
   return header;
+}
+
+std::optional<Header> FrameParser::checked_header() const {
+  if (buffer_.size() - consumed_ < sizeof(Header)) return std::nullopt;
+  ByteReader in(std::string_view(buffer_).substr(consumed_, sizeof(Header)));
+  return decode_header(in, Sender::worker);
 }
 
 std::optional<Header> FrameParser::incomplete_header() const {

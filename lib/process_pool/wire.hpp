@@ -3,8 +3,9 @@
 //
 //   [magic u32][kind u32][id u64][size u64] then `size` payload bytes
 //
-// Frames from a worker are untrusted: FrameParser checks the magic, the kind
-// and the size before it believes any of them.
+// Neither side trusts the other's frames: each header goes through
+// decode_header(), which checks the magic, the kind and the size before
+// anything believes them.
 #pragma once
 
 #include <cstddef>
@@ -12,6 +13,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "concur/detail/byte_reader.hpp"
 
 namespace concur::detail::wire {
 
@@ -42,6 +45,14 @@ constexpr std::uint64_t kMaxPayload = std::uint64_t{64} << 30;
 // parent buffers a whole outcome before decoding it, so this bounds what a
 // corrupt or hostile worker can make it hold; a larger result fails its task.
 constexpr std::uint64_t kMaxWorkerPayload = std::uint64_t{512} << 20;
+
+// Sender: who wrote a frame, which decides the kinds and sizes it may have.
+enum class Sender { parent, worker };
+
+// decode_header: the next header from `in`, checked for a frame `from` may
+// send. Throws ValueError naming the defect: too few bytes, a bad magic
+// number, a kind that sender does not send, a payload over its limit.
+Header decode_header(ByteReader& in, Sender from);
 
 // append_frame: header + payload onto `out`.
 void append_frame(std::string& out, Kind kind, std::uint64_t id, std::string_view payload);

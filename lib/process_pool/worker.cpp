@@ -74,9 +74,14 @@ class ChannelReader {
 
   // read_frame: the next frame from the parent; false at end of file.
   bool read_frame(wire::Header& header, std::string& payload) {
-    if (!read(&header, sizeof header)) return false;
-    if (header.magic != wire::kMagic || header.size > wire::kMaxPayload) {
-      std::fprintf(stderr, "concur worker %d: corrupt frame from the parent\n", ::getpid());
+    char bytes[sizeof(wire::Header)];
+    if (!read(bytes, sizeof bytes)) return false;
+    try {
+      ByteReader in(std::string_view(bytes, sizeof bytes));
+      header = wire::decode_header(in, wire::Sender::parent);
+    } catch (const ValueError& e) {
+      std::fprintf(stderr, "concur worker %d: corrupt frame from the parent: %s\n", ::getpid(),
+                   e.what());
       exit_worker(126);
     }
     payload.resize(static_cast<std::size_t>(header.size));
@@ -166,9 +171,8 @@ void run_worker(int in, int out) {
   std::string outcome;
   if (!payload.empty()) {
     try {
-      std::string_view setup = payload;
-      const auto initializer =
-          reinterpret_cast<void (*)()>(resolve_code(read_pod<CodeAddress>(setup)));
+      ByteReader setup(payload);
+      const auto initializer = reinterpret_cast<void (*)()>(resolve_code(setup.pod<CodeAddress>()));
       initializer();
     } catch (...) {
       write_current_exception(outcome);

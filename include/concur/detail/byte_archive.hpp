@@ -3,9 +3,10 @@
 //
 // cereal's own binary archives go through std::iostream, which costs more
 // than the copy itself for small values, and trust the sizes they read. These
-// two append to a std::string and read from a span; a length prefix larger
-// than the bytes left is rejected before anything is allocated, so hostile
-// input cannot make the reader allocate gigabytes.
+// two append to a std::string and read through a ByteReader
+// (byte_reader.hpp); a length prefix larger than the bytes left is rejected
+// before anything is allocated, so hostile input cannot make the reader
+// allocate gigabytes.
 #pragma once
 
 #include <cereal/cereal.hpp>
@@ -16,6 +17,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include "concur/detail/byte_reader.hpp"
 #include "concur/errors.hpp"
 
 namespace concur::detail {
@@ -27,41 +29,9 @@ class ByteWriter {
   void write(const void* data, std::size_t size) {
     out_->append(static_cast<const char*>(data), size);
   }
-  std::string& buffer() noexcept { return *out_; }
 
  private:
   std::string* out_;
-};
-
-// ByteReader: consumes raw bytes; throws ValueError past the end.
-class ByteReader {
- public:
-  explicit ByteReader(std::string_view in) noexcept : in_(in) {}
-  void read(void* data, std::size_t size) {
-    require(size);
-    if (size == 0) return;  // `data` may be null then (an empty vector's)
-    std::memcpy(data, in_.data() + at_, size);
-    at_ += size;
-  }
-  std::string_view take(std::size_t size) {
-    require(size);
-    std::string_view bytes = in_.substr(at_, size);
-    at_ += size;
-    return bytes;
-  }
-  std::size_t remaining() const noexcept { return in_.size() - at_; }
-  void require(std::size_t size) const {
-    if (size > remaining()) throw_truncated(size);
-  }
-
- private:
-  [[noreturn]] void throw_truncated(std::size_t size) const {
-    throw ValueError("concur::deserialize: truncated input: needed " + std::to_string(size) +
-                     " bytes, " + std::to_string(remaining()) + " left");
-  }
-
-  std::string_view in_;
-  std::size_t at_ = 0;
 };
 
 class OutputArchive : public cereal::OutputArchive<OutputArchive, cereal::AllowEmptyClassElision>,
@@ -73,12 +43,17 @@ class OutputArchive : public cereal::OutputArchive<OutputArchive, cereal::AllowE
   void saveBinary(const void* data, std::size_t size) { write(data, size); }
 };
 
-class InputArchive : public cereal::InputArchive<InputArchive, cereal::AllowEmptyClassElision>,
-                     public ByteReader {
+// InputArchive: reads through a ByteReader, which it advances.
+class InputArchive : public cereal::InputArchive<InputArchive, cereal::AllowEmptyClassElision> {
  public:
-  explicit InputArchive(std::string_view in)
-      : cereal::InputArchive<InputArchive, cereal::AllowEmptyClassElision>(this), ByteReader(in) {}
-  void loadBinary(void* data, std::size_t size) { read(data, size); }
+  explicit InputArchive(ByteReader& in)
+      : cereal::InputArchive<InputArchive, cereal::AllowEmptyClassElision>(this), in_(in) {}
+  void loadBinary(void* data, std::size_t size) { in_.read(data, size); }
+  ByteReader& reader() noexcept { return in_; }
+  std::size_t remaining() const noexcept { return in_.remaining(); }
+
+ private:
+  ByteReader& in_;
 };
 
 // The archives' primitives, as cereal's binary archive defines its own.
@@ -105,7 +80,7 @@ inline bool read_bool(ByteReader& in) {
   return byte == 1;
 }
 inline void CEREAL_LOAD_FUNCTION_NAME(InputArchive& ar, bool& value) {
-  value = read_bool(ar);
+  value = read_bool(ar.reader());
 }
 template <class Archive, class T>
 requires std::is_same_v<Archive, OutputArchive> || std::is_same_v<Archive, InputArchive>

@@ -90,27 +90,17 @@ struct serializable_result_check {
 enum class Outcome : std::uint8_t { value = 0, exception = 1 };
 
 // A trampoline: reads a call from `in`, runs it, writes its outcome to `out`.
-using Trampoline = void (*)(std::string_view& in, std::string& out) noexcept;
+using Trampoline = void (*)(ByteReader& in, std::string& out) noexcept;
 
 // write_exception: the exception being handled, as an outcome (type, what).
 void write_current_exception(std::string& out) noexcept;
 // read_exception: the exception write_current_exception() wrote, rebuilt as
 // the same standard or concur type where possible, else RemoteError.
-std::exception_ptr read_exception(std::string_view& in);
+std::exception_ptr read_exception(ByteReader& in);
 
 template <class T>
 void write_pod(std::string& out, const T& value) {
   out.append(reinterpret_cast<const char*>(&value), sizeof value);
-}
-// read_pod: a trivially copyable T from its bytes, also for types without a
-// default constructor (a lambda's closure type).
-template <class T>
-requires std::is_trivially_copyable_v<T> T read_pod(std::string_view& in) {
-  ByteReader reader(in);
-  alignas(T) unsigned char storage[sizeof(T)];
-  reader.read(storage, sizeof(T));
-  in.remove_prefix(sizeof(T));
-  return *std::launder(reinterpret_cast<T*>(storage));
 }
 
 template <class F>
@@ -126,13 +116,13 @@ void write_callable(std::string& out, const F& fn) {
   }
 }
 template <class F>
-F read_callable(std::string_view& in) {
+F read_callable(ByteReader& in) {
   if constexpr (is_map_chunk<F>::value) {
     return F{read_callable<decltype(F::fn)>(in)};
   } else if constexpr (std::is_pointer_v<F>) {
-    return reinterpret_cast<F>(resolve_code(read_pod<CodeAddress>(in)));
+    return reinterpret_cast<F>(resolve_code(in.pod<CodeAddress>()));
   } else if constexpr (std::is_trivially_copyable_v<F>) {
-    return read_pod<F>(in);
+    return in.pod<F>();
   } else if constexpr (Serializable<F>) {
     return read_value<F>(in);
   } else {
@@ -144,7 +134,7 @@ F read_callable(std::string_view& in) {
 
 // run_shipped_call: the worker side of one submit instantiation.
 template <class F, class... Args>
-void run_shipped_call(std::string_view& in, std::string& out) noexcept {
+void run_shipped_call(ByteReader& in, std::string& out) noexcept {
   using R = std::invoke_result_t<F&, Args&...>;
   try {
     F fn = read_callable<F>(in);
@@ -185,20 +175,20 @@ template <class R>
 void deliver_outcome(FutureStateBase& target, std::string_view bytes) {
   auto& state = static_cast<FutureState<R>&>(target);
   if (bytes.empty()) throw ValueError("concur: empty outcome");
-  const auto outcome = static_cast<Outcome>(bytes.front());
-  bytes.remove_prefix(1);
+  ByteReader in(bytes);
+  const auto outcome = static_cast<Outcome>(in.pod<std::uint8_t>());
   if (outcome == Outcome::exception) {
-    std::exception_ptr error = read_exception(bytes);
+    std::exception_ptr error = read_exception(in);
     state.set_exception(std::move(error));
     return;
   }
   if (outcome != Outcome::value) throw ValueError("concur: unknown outcome tag");
   if constexpr (std::is_void_v<R>) {
-    if (!bytes.empty()) throw ValueError("concur: bytes after a void outcome");
+    in.expect_end("concur: a void outcome");
     state.set_value();
   } else {
-    R value = read_value<R>(bytes);
-    if (!bytes.empty()) throw ValueError("concur: bytes after the outcome's value");
+    R value = read_value<R>(in);
+    in.expect_end("concur: an outcome's value");
     state.set_value(std::move(value));
   }
 }
