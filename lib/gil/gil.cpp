@@ -11,9 +11,10 @@
 #include <cerrno>
 #include <condition_variable>
 #include <map>
-#include <mutex>
 
 #include "concur/detail/deadline.hpp"
+#include "concur/detail/mutex.hpp"
+#include "concur/detail/thread_annotations.hpp"
 #include "concur/detail/thread_token.hpp"
 #include "concur/errors.hpp"
 #include "histogram.hpp"
@@ -60,11 +61,11 @@ struct Gil::State {
   const std::int64_t check_interval;
 
   // Modern: CPython's gil->mutex / gil->cond and switch_mutex / switch_cond.
-  std::mutex mutex;
+  concur::detail::Mutex mutex;
   std::condition_variable cond;
-  bool locked = false;              // guarded by mutex
-  std::uint64_t switch_number = 0;  // guarded by mutex
-  std::mutex switch_mutex;
+  bool locked CONCUR_GUARDED_BY(mutex) = false;
+  std::uint64_t switch_number CONCUR_GUARDED_BY(mutex) = 0;
+  concur::detail::Mutex switch_mutex;
   std::condition_variable switch_cond;
   // last_holder: written under switch_mutex (take) or by the holder (drop).
   std::atomic<std::uintptr_t> last_holder{0};
@@ -77,16 +78,16 @@ struct Gil::State {
   Clock::time_point slice_start;  // written by the holder
 
   // Statistics.
-  mutable std::mutex stats_mutex;
-  std::uint64_t acquisitions = 0;
-  std::uint64_t switches = 0;
-  std::uint64_t drop_requests = 0;
-  std::uint64_t forced_switches = 0;
-  std::chrono::nanoseconds held{0};
-  std::chrono::nanoseconds waited{0};
-  detail::LogHistogram slices;
-  std::map<std::uintptr_t, ThreadRecord> threads;
-  Clock::time_point since = Clock::now();
+  mutable concur::detail::Mutex stats_mutex;
+  std::uint64_t acquisitions CONCUR_GUARDED_BY(stats_mutex) = 0;
+  std::uint64_t switches CONCUR_GUARDED_BY(stats_mutex) = 0;
+  std::uint64_t drop_requests CONCUR_GUARDED_BY(stats_mutex) = 0;
+  std::uint64_t forced_switches CONCUR_GUARDED_BY(stats_mutex) = 0;
+  std::chrono::nanoseconds held CONCUR_GUARDED_BY(stats_mutex){0};
+  std::chrono::nanoseconds waited CONCUR_GUARDED_BY(stats_mutex){0};
+  detail::LogHistogram slices CONCUR_GUARDED_BY(stats_mutex);
+  std::map<std::uintptr_t, ThreadRecord> threads CONCUR_GUARDED_BY(stats_mutex);
+  Clock::time_point since CONCUR_GUARDED_BY(stats_mutex) = Clock::now();
   std::atomic<std::uint64_t> free_acquisitions{0};  // Policy::none
 
   // took: the bookkeeping of an acquisition by `me` after waiting `wait`.
@@ -94,7 +95,7 @@ struct Gil::State {
     holder.store(me, std::memory_order_relaxed);
     const auto now = Clock::now();
     slice_start = now;
-    std::lock_guard<std::mutex> hold(stats_mutex);
+    concur::detail::MutexLock hold(stats_mutex);
     ++acquisitions;
     if (switched) ++switches;
     waited += wait;
@@ -109,7 +110,7 @@ struct Gil::State {
   void dropping(std::uintptr_t me) {
     const auto slice = Clock::now() - slice_start;
     holder.store(0, std::memory_order_relaxed);
-    std::lock_guard<std::mutex> hold(stats_mutex);
+    concur::detail::MutexLock hold(stats_mutex);
     held += slice;
     slices.add(slice);
     auto it = threads.find(me);
@@ -149,7 +150,7 @@ void Gil::acquire() {
     return;
   }
   // take_gil, steps 2-7.
-  std::unique_lock<std::mutex> lock(s.mutex);
+  concur::detail::MutexLock lock(s.mutex);
   while (s.locked) {
     const std::uint64_t saved = s.switch_number;
     // Step 4.2: the timeout restarts on every turn, whoever woke us. An
@@ -158,14 +159,14 @@ void Gil::acquire() {
     const concur::detail::Deadline deadline = concur::detail::deadline_after(s.interval);
     bool timed_out = false;
     if (deadline == concur::detail::kNoDeadline) {
-      s.cond.wait(lock);
+      lock.wait(s.cond);
     } else {
-      timed_out = s.cond.wait_until(lock, deadline) == std::cv_status::timeout;
+      timed_out = lock.wait_until(s.cond, deadline) == std::cv_status::timeout;
     }
     // Step 4.3: ask only after a whole quiet interval under one holder.
     if (timed_out && s.locked && s.switch_number == saved) {
       drop_request_.store(true, std::memory_order_relaxed);
-      std::lock_guard<std::mutex> hold(s.stats_mutex);
+      concur::detail::MutexLock hold(s.stats_mutex);
       ++s.drop_requests;
     }
   }
@@ -173,7 +174,7 @@ void Gil::acquire() {
   {
     // Step 5: take it; a different taker counts as a switch and releases a
     // forced-switching dropper waiting on switch_cond.
-    std::lock_guard<std::mutex> hold(s.switch_mutex);
+    concur::detail::MutexLock hold(s.switch_mutex);
     s.locked = true;
     if (s.last_holder.load(std::memory_order_relaxed) != me) {
       s.last_holder.store(me, std::memory_order_relaxed);
@@ -201,7 +202,7 @@ void Gil::release() {
   // drop_gil, steps 2-4.
   s.last_holder.store(me, std::memory_order_relaxed);
   {
-    std::lock_guard<std::mutex> hold(s.mutex);
+    concur::detail::MutexLock hold(s.mutex);
     s.locked = false;
     s.cond.notify_one();  // wakes one waiter; no hand-off
   }
@@ -209,10 +210,10 @@ void Gil::release() {
   // thread has taken the GIL, so this one (still on its core) cannot win it
   // straight back.
   if (drop_request_.load(std::memory_order_relaxed)) {
-    std::unique_lock<std::mutex> hold(s.switch_mutex);
+    concur::detail::MutexLock hold(s.switch_mutex);
     if (s.last_holder.load(std::memory_order_relaxed) == me) {
       drop_request_.store(false, std::memory_order_relaxed);
-      s.switch_cond.wait(hold, [&] { return s.last_holder.load(std::memory_order_relaxed) != me; });
+      hold.wait(s.switch_cond, [&] { return s.last_holder.load(std::memory_order_relaxed) != me; });
     }
   }
 }
@@ -220,7 +221,7 @@ void Gil::release() {
 void Gil::honour_drop_request() {
   // eval_breaker was set: drop_gil then take_gil at once (section 2.4).
   {
-    std::lock_guard<std::mutex> hold(state_->stats_mutex);
+    concur::detail::MutexLock hold(state_->stats_mutex);
     ++state_->forced_switches;
   }
   release();
@@ -238,7 +239,7 @@ void Gil::legacy_check() {
 Stats Gil::stats() const {
   const State& s = *state_;
   Stats out;
-  std::lock_guard<std::mutex> hold(s.stats_mutex);
+  concur::detail::MutexLock hold(s.stats_mutex);
   out.acquisitions = policy_ == Policy::none ? s.free_acquisitions.load(std::memory_order_relaxed)
                                              : s.acquisitions;
   out.switches = s.switches;
@@ -264,7 +265,7 @@ Stats Gil::stats() const {
 
 void Gil::reset_stats() {
   State& s = *state_;
-  std::lock_guard<std::mutex> hold(s.stats_mutex);
+  concur::detail::MutexLock hold(s.stats_mutex);
   s.acquisitions = s.switches = s.drop_requests = s.forced_switches = 0;
   s.held = s.waited = std::chrono::nanoseconds(0);
   s.slices = detail::LogHistogram();

@@ -6,12 +6,13 @@
 #include <link.h>
 
 #include <cstring>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "concur/detail/mutex.hpp"
+#include "concur/detail/thread_annotations.hpp"
 #include "concur/errors.hpp"
 
 namespace concur::detail {
@@ -93,27 +94,30 @@ bool contains(const Module& module, std::uintptr_t offset) {
 // again only when a lookup misses (a library dlopen()ed since).
 class ModuleTable {
  public:
+  // find: whether match(module) held for a module; match runs under the
+  // table's lock and must take what it needs from the module there (a
+  // rescan by another thread replaces the modules).
   template <class Match>
-  const Module* find(Match&& match) {
-    std::lock_guard<std::mutex> hold(mutex_);
+  bool find(Match&& match) {
+    detail::MutexLock hold(mutex_);
     for (int attempt = 0; attempt < 2; ++attempt) {
       if (attempt == 1 || modules_.empty()) rescan();
       for (const Module& module : modules_) {
-        if (match(module)) return &module;
+        if (match(module)) return true;
       }
     }
-    return nullptr;
+    return false;
   }
 
  private:
-  void rescan() {
+  void rescan() CONCUR_REQUIRES(mutex_) {
     std::vector<Module> modules;
     dl_iterate_phdr(add_module, &modules);
     modules_ = std::move(modules);
   }
 
-  std::mutex mutex_;
-  std::vector<Module> modules_;
+  detail::Mutex mutex_;
+  std::vector<Module> modules_ CONCUR_GUARDED_BY(mutex_);
 };
 
 ModuleTable& module_table() {
@@ -125,27 +129,29 @@ ModuleTable& module_table() {
 
 CodeAddress locate_code(std::uintptr_t function) {
   CodeAddress address;
-  const Module* module = module_table().find(
-      [&](const Module& m) { return function >= m.base && contains(m, function - m.base); });
-  if (module == nullptr) {
+  const bool found = module_table().find([&](const Module& m) {
+    if (function < m.base || !contains(m, function - m.base)) return false;
+    address.module_key = m.key;
+    address.offset = function - m.base;
+    return true;
+  });
+  if (!found) {
     throw ValueError("concur: address " + std::to_string(function) +
                      " is not a function of any loaded module, so it cannot be shipped to a "
                      "worker process");
   }
-  address.module_key = module->key;
-  address.offset = function - module->base;
   return address;
 }
 
 std::uintptr_t resolve_code(CodeAddress address) {
   std::uintptr_t result = 0;
-  const Module* module = module_table().find([&](const Module& m) {
+  const bool found = module_table().find([&](const Module& m) {
     if (m.key != address.module_key) return false;
     if (!contains(m, address.offset)) return false;
     result = m.base + address.offset;
     return true;
   });
-  if (module == nullptr) {
+  if (!found) {
     throw ValueError("concur: the worker has no function at offset " +
                      std::to_string(address.offset) + " of module " +
                      std::to_string(address.module_key) +

@@ -7,7 +7,6 @@
 
 #include <deque>
 #include <exception>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -98,7 +97,7 @@ void ProcessPoolExecutor::Impl::initializer_failed(Worker& worker, std::string_v
 void ProcessPoolExecutor::Impl::break_pool(const std::string& message) {
   std::deque<RemoteJob> orphans;
   {
-    std::lock_guard<std::mutex> hold(mutex_);
+    detail::MutexLock hold(mutex_);
     if (!broken_) broken_ = message;
     orphans.swap(pending_);
   }
@@ -185,7 +184,7 @@ void ProcessPoolExecutor::Impl::reap(Worker& worker) {
   }
   worker.calls.clear();
   {
-    std::lock_guard<std::mutex> hold(mutex_);
+    detail::MutexLock hold(mutex_);
     for (auto it = requeued.rbegin(); it != requeued.rend(); ++it) {
       pending_.push_front(std::move(*it));
     }

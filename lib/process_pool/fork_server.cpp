@@ -15,11 +15,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "concur/detail/mutex.hpp"
+#include "concur/detail/thread_annotations.hpp"
 #include "concur/errors.hpp"
 #include "launcher.hpp"
 #include "pidfd.hpp"
@@ -264,7 +265,7 @@ class ForkServer {
   }
 
   WorkerProcess start() {
-    std::lock_guard<std::mutex> hold(mutex_);
+    detail::MutexLock hold(mutex_);
     WorkerProcess worker;
     UniqueFd in;
     UniqueFd out;
@@ -292,7 +293,7 @@ class ForkServer {
   }
 
   ExitStatus reap(WorkerProcess& worker) {
-    std::lock_guard<std::mutex> hold(mutex_);
+    detail::MutexLock hold(mutex_);
     for (;;) {
       if (auto found = exits_.find(worker.pid); found != exits_.end()) {
         const ExitStatus status = found->second;
@@ -322,20 +323,20 @@ class ForkServer {
     return reply;
   }
 
-  std::mutex mutex_;  // one request or wait at a time; guards exits_
+  detail::Mutex mutex_;  // one request or wait at a time
   std::atomic<bool> dead_{false};
   UniqueFd control_;
   pid_t server_pid_ = -1;
   UniqueFd server_pidfd_;
-  std::unordered_map<pid_t, ExitStatus> exits_;
+  std::unordered_map<pid_t, ExitStatus> exits_ CONCUR_GUARDED_BY(mutex_);
 };
 
 class ForkServerLauncher final : public Launcher {
  public:
   ForkServerLauncher() {
-    static std::mutex mutex;
-    static std::weak_ptr<ForkServer> current;
-    std::lock_guard<std::mutex> hold(mutex);
+    static detail::Mutex mutex;
+    static std::weak_ptr<ForkServer> current;  // guarded by mutex
+    detail::MutexLock hold(mutex);
     server_ = current.lock();
     if (!server_ || !server_->alive()) {
       server_ = std::make_shared<ForkServer>();

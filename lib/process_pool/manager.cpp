@@ -10,7 +10,6 @@
 #include <chrono>
 #include <cstdint>
 #include <limits>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -57,7 +56,7 @@ void ProcessPoolExecutor::Impl::manage() {
 // finished: shut down (or broken) with nothing queued or running.
 bool ProcessPoolExecutor::Impl::finished() {
   {
-    std::lock_guard<std::mutex> hold(mutex_);
+    detail::MutexLock hold(mutex_);
     if (!shut_down_ && !broken_) return false;
     if (!pending_.empty()) return false;
   }
@@ -129,7 +128,7 @@ bool ProcessPoolExecutor::Impl::any_worker_ready() const {
 }
 
 bool ProcessPoolExecutor::Impl::has_pending() const {
-  std::lock_guard<std::mutex> hold(mutex_);
+  detail::MutexLock hold(mutex_);
   return !pending_.empty() && !broken_;
 }
 
@@ -138,7 +137,7 @@ std::optional<RemoteJob> ProcessPoolExecutor::Impl::next_job() {
   for (;;) {
     RemoteJob job;
     {
-      std::lock_guard<std::mutex> hold(mutex_);
+      detail::MutexLock hold(mutex_);
       if (pending_.empty() || broken_) return std::nullopt;
       job = std::move(pending_.front());
       pending_.pop_front();
@@ -214,7 +213,7 @@ void ProcessPoolExecutor::Impl::publish_pids() {
   std::vector<int> pids;
   for (const auto& [id, worker] : workers_)
     pids.push_back(worker->process.pid);
-  std::lock_guard<std::mutex> hold(mutex_);
+  detail::MutexLock hold(mutex_);
   pids_ = std::move(pids);
 }
 

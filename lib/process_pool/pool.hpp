@@ -17,7 +17,6 @@
 #include <exception>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,6 +24,8 @@
 #include <vector>
 
 #include "concur/detail/deadline.hpp"
+#include "concur/detail/mutex.hpp"
+#include "concur/detail/thread_annotations.hpp"
 #include "concur/process_pool_executor.hpp"
 #include "launcher.hpp"
 #include "unique_fd.hpp"
@@ -144,15 +145,18 @@ class ProcessPoolExecutor::Impl : public std::enable_shared_from_this<Impl> {
   detail::UniqueFd wake_;
   detail::UniqueFd epoll_;
 
-  mutable std::mutex mutex_;  // guards the members below, up to the manager's own
-  std::deque<RemoteJob> pending_;
-  bool shut_down_ = false;
-  std::optional<std::string> broken_;
-  std::vector<int> pids_;
+  // Shared with submitters.
+  mutable detail::Mutex mutex_;
+  std::deque<RemoteJob> pending_ CONCUR_GUARDED_BY(mutex_);
+  bool shut_down_ CONCUR_GUARDED_BY(mutex_) = false;
+  std::optional<std::string> broken_ CONCUR_GUARDED_BY(mutex_);
+  std::vector<int> pids_ CONCUR_GUARDED_BY(mutex_);
+  // manager_: started under mutex_ by the first post(), which cannot come
+  // after shut_down_ is set; joined (under join_mutex_) only after that.
   std::thread manager_;
   std::atomic<bool> manager_sleeping_{false};  // in epoll_wait, or about to be
 
-  std::mutex join_mutex_;  // one joiner at a time
+  detail::Mutex join_mutex_;  // one joiner at a time
 
   // The manager thread's own state.
   std::map<std::uint64_t, std::unique_ptr<Worker>> workers_;

@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
@@ -91,7 +90,7 @@ ProcessPoolExecutor::Impl::~Impl() {
 
 void ProcessPoolExecutor::Impl::post(RemoteJob job) {
   {
-    std::lock_guard<std::mutex> hold(mutex_);
+    detail::MutexLock hold(mutex_);
     if (broken_) throw BrokenProcessPool(*broken_);
     if (shut_down_) throw RuntimeError(kShutdownMessage);
     pending_.push_back(std::move(job));
@@ -107,7 +106,7 @@ void ProcessPoolExecutor::Impl::post(RemoteJob job) {
 void ProcessPoolExecutor::Impl::shutdown(bool wait, bool cancel_futures) {
   bool started = false;
   {
-    std::lock_guard<std::mutex> hold(mutex_);
+    detail::MutexLock hold(mutex_);
     shut_down_ = true;
     started = manager_.joinable();  // no post() can start it from now on
     if (cancel_futures) {
@@ -118,7 +117,7 @@ void ProcessPoolExecutor::Impl::shutdown(bool wait, bool cancel_futures) {
   }
   wake();
   if (wait && started) {
-    std::lock_guard<std::mutex> hold(join_mutex_);
+    detail::MutexLock hold(join_mutex_);
     if (manager_.joinable() && manager_.get_id() != std::this_thread::get_id()) {
       manager_.join();
     }
@@ -126,7 +125,7 @@ void ProcessPoolExecutor::Impl::shutdown(bool wait, bool cancel_futures) {
 }
 
 std::vector<int> ProcessPoolExecutor::Impl::worker_pids() const {
-  std::lock_guard<std::mutex> hold(mutex_);
+  detail::MutexLock hold(mutex_);
   return pids_;
 }
 

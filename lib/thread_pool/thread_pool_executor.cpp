@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "concur/detail/fifo_queue_core.hpp"
+#include "concur/detail/mutex.hpp"
+#include "concur/detail/thread_annotations.hpp"
 #include "concur/errors.hpp"
 #include "concur/gil.hpp"
 #include "concur/semaphore.hpp"
@@ -36,10 +38,10 @@ class WorkQueue {
  public:
   void put(detail::FutureStateBase* task) { core_.put_until(std::move(task), detail::kNoDeadline); }
   detail::FutureStateBase* get() { return core_.get_until(detail::kNoDeadline); }
-  // get_nowait: throws QueueEmpty if there is no task.
-  detail::FutureStateBase* get_nowait() {
-    return core_.get_until(detail::Clock::time_point::min());
-  }
+  // try_get: the next task (null: the shutdown marker), or nothing if the
+  // queue is empty - which an idle worker finds on every idle transition,
+  // so it costs no exception.
+  std::optional<detail::FutureStateBase*> try_get() noexcept { return core_.try_get(); }
 
  private:
   detail::FifoQueueCore<detail::FutureStateBase*> core_;
@@ -101,7 +103,7 @@ class ThreadPoolExecutor::Impl : public std::enable_shared_from_this<Impl> {
   // worker exists that could have got it, so nothing stays queued. With
   // threads, it goes on with those.
   void enqueue(detail::FutureStateBase* task) {
-    std::scoped_lock hold(mutex_);
+    detail::MutexLock hold(mutex_);
     if (broken_) {
       task->release_ref();
       throw BrokenThreadPool(kBrokenMessage);
@@ -119,7 +121,7 @@ class ThreadPoolExecutor::Impl : public std::enable_shared_from_this<Impl> {
     try {
       adjust_thread_count();
     } catch (...) {
-      work_.get_nowait()->release_ref();  // ours: the only task, and no worker
+      (*work_.try_get())->release_ref();  // ours: the only task, and no worker
       throw;
     }
   }
@@ -128,7 +130,7 @@ class ThreadPoolExecutor::Impl : public std::enable_shared_from_this<Impl> {
   // worker has exited, however many callers wait at once.
   void shutdown(bool wait, bool cancel_futures) {
     {
-      std::scoped_lock hold(mutex_);
+      detail::MutexLock hold(mutex_);
       shut_down_ = true;
       if (cancel_futures) drain([](detail::FutureStateBase& task) { task.cancel(); });
       work_.put(nullptr);  // wakes a worker, which passes it on
@@ -145,7 +147,7 @@ class ThreadPoolExecutor::Impl : public std::enable_shared_from_this<Impl> {
   // thread it runs on; that worker leaves when it returns to its loop.
   void close() {
     {
-      std::scoped_lock hold(mutex_);
+      detail::MutexLock hold(mutex_);
       shut_down_ = true;
       work_.put(nullptr);
     }
@@ -165,7 +167,7 @@ class ThreadPoolExecutor::Impl : public std::enable_shared_from_this<Impl> {
 
   std::size_t max_workers() const noexcept { return max_workers_; }
   std::size_t thread_count() {
-    std::scoped_lock hold(mutex_);
+    detail::MutexLock hold(mutex_);
     return started_;
   }
 
@@ -173,7 +175,7 @@ class ThreadPoolExecutor::Impl : public std::enable_shared_from_this<Impl> {
   // adjust_thread_count: Python's rule: reuse an idle worker if there is
   // one, else start a thread while under the limit. Throws RuntimeError if
   // a thread cannot start and the pool has none.
-  void adjust_thread_count() {
+  void adjust_thread_count() CONCUR_REQUIRES(mutex_) {
     if (idle_.try_acquire()) return;
     if (started_ >= max_workers_) return;
     const std::size_t index = started_;
@@ -222,12 +224,12 @@ class ThreadPoolExecutor::Impl : public std::enable_shared_from_this<Impl> {
                                   &offer};
     for (;;) {
       detail::FutureStateBase* task = nullptr;
-      try {
-        task = work_.get_nowait();
+      if (const auto next = work_.try_get()) {
+        task = *next;
         // More work: take the offer back (if a submit already took it, that
         // submit's task is queued for us anyway).
         if (offer.offered) idle_.try_acquire();
-      } catch (const QueueEmpty&) {
+      } else {
         if (!offer.offered) idle_.release();
         task = work_.get();
       }
@@ -247,7 +249,7 @@ class ThreadPoolExecutor::Impl : public std::enable_shared_from_this<Impl> {
 
   // break_pool: the initializer failed: fail everything queued, refuse more.
   void break_pool() {
-    std::scoped_lock hold(mutex_);
+    detail::MutexLock hold(mutex_);
     broken_ = true;
     drain([](detail::FutureStateBase& task) {
       try {
@@ -262,13 +264,8 @@ class ThreadPoolExecutor::Impl : public std::enable_shared_from_this<Impl> {
   // drain: takes every queued task out and hands it to `settle`.
   template <class Settle>
   void drain(Settle settle) {
-    for (;;) {
-      detail::FutureStateBase* task = nullptr;
-      try {
-        task = work_.get_nowait();
-      } catch (const QueueEmpty&) {
-        return;
-      }
+    while (const auto next = work_.try_get()) {
+      detail::FutureStateBase* task = *next;
       if (task == nullptr) continue;  // a shutdown marker; re-put below by callers
       settle(*task);
       task->release_ref();
@@ -280,10 +277,10 @@ class ThreadPoolExecutor::Impl : public std::enable_shared_from_this<Impl> {
   // joins instead of finding nothing left to join. The calling thread, when
   // it is a worker (a pool destroyed from inside), is detached instead.
   void join_all() {
-    std::scoped_lock one_joiner(join_mutex_);
+    detail::MutexLock one_joiner(join_mutex_);
     std::vector<boost::thread> threads;
     {
-      std::scoped_lock hold(mutex_);
+      detail::MutexLock hold(mutex_);
       threads.swap(threads_);
     }
     for (auto& t : threads) {
@@ -301,13 +298,13 @@ class ThreadPoolExecutor::Impl : public std::enable_shared_from_this<Impl> {
   gil::Gil* const gil_;
   const std::size_t stack_size_;
 
-  std::mutex join_mutex_;               // held while joining: one joiner at a time
-  std::mutex mutex_;                    // guards the members below (Python's _shutdown_lock)
-  std::vector<boost::thread> threads_;  // not yet joined
-  std::size_t started_ = 0;
-  bool shut_down_ = false;
-  bool broken_ = false;
-  WorkQueue work_;
+  detail::Mutex join_mutex_;  // held while joining: one joiner at a time
+  detail::Mutex mutex_;       // Python's _shutdown_lock
+  std::vector<boost::thread> threads_ CONCUR_GUARDED_BY(mutex_);  // not yet joined
+  std::size_t started_ CONCUR_GUARDED_BY(mutex_) = 0;
+  bool shut_down_ CONCUR_GUARDED_BY(mutex_) = false;
+  bool broken_ CONCUR_GUARDED_BY(mutex_) = false;
+  WorkQueue work_;  // thread-safe itself
   Semaphore idle_{0};
 };
 

@@ -5,22 +5,41 @@
 // A map() result with a buffersize submits its calls as it is read, through
 // a reference to its executor. Each concur executor owns an
 // ExecutorLifetime and ends it first thing in its destructor; the result
-// holds the shared State and submits only under its mutex, after checking
-// `alive`: so it never submits to a destroyed executor, and an executor is
-// never destroyed in the middle of such a submit.
+// holds the shared State and submits only through run_if_alive(): so it
+// never submits to a destroyed executor, and an executor is never destroyed
+// in the middle of such a submit.
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <utility>
+
+#include "concur/detail/mutex.hpp"
+#include "concur/detail/thread_annotations.hpp"
 
 namespace concur::detail {
 
 class ExecutorLifetime {
  public:
-  struct State {
-    std::mutex mutex;
-    bool alive = true;  // guarded by mutex
+  class State {
+   public:
+    // run_if_alive: runs fn() and returns true while the executor is alive,
+    // holding it so for as long as fn() runs; returns false otherwise.
+    template <class F>
+    bool run_if_alive(F&& fn) {
+      MutexLock hold(mutex_);
+      if (!alive_) return false;
+      std::forward<F>(fn)();
+      return true;
+    }
+    // end: from now on, run_if_alive() runs nothing. Blocks while fn() runs.
+    void end() noexcept {
+      MutexLock hold(mutex_);
+      alive_ = false;
+    }
+
+   private:
+    Mutex mutex_;
+    bool alive_ CONCUR_GUARDED_BY(mutex_) = true;
   };
 
   ExecutorLifetime() : state_(std::make_shared<State>()) {}
@@ -30,10 +49,7 @@ class ExecutorLifetime {
 
   // end: from now on, watchers see the executor as gone. Blocks while one
   // of them is submitting.
-  void end() noexcept {
-    std::lock_guard<std::mutex> hold(state_->mutex);
-    state_->alive = false;
-  }
+  void end() noexcept { state_->end(); }
 
   std::shared_ptr<State> watch() const noexcept { return state_; }
 

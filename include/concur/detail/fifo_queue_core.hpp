@@ -28,6 +28,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <new>
+#include <optional>
 #include <utility>
 
 #include "concur/detail/commit_on_return.hpp"
@@ -88,6 +89,18 @@ class FifoQueueCore {
       if (expired(deadline)) throw_queue_empty();
       not_empty_.wait([this] { return has_items() || shut_down_.load(); }, deadline);
     }
+  }
+
+  // try_get: the head item, or nothing if the queue is empty; never blocks,
+  // and says "empty" without an exception (shutdown is not looked at).
+  std::optional<T> try_get() {
+    head_lock_.acquire();
+    // acquire: pairs with the release that published the slot.
+    if (head_->ready[head_index_].load(std::memory_order_acquire)) {
+      return std::optional<T>(pop_and_unlock());
+    }
+    head_lock_.release();
+    return std::nullopt;
   }
 
   // The unfinished-task count is puts_ - done_: producers never touch a

@@ -5,7 +5,6 @@
 
 #include <cstddef>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <ranges>
 #include <tuple>
@@ -121,19 +120,20 @@ MapResult<R> map_buffered(E& executor, F fn, const MapOptions& options, Deadline
   typename MapResult<R>::Feed feed =
       [&executor, fn, inputs, chunksize = options.chunksize,
        lifetime = lifetime_of(executor)]() -> std::optional<Future<std::vector<R>>> {
-    std::unique_lock<std::mutex> hold;
-    if (lifetime) {
-      hold = std::unique_lock<std::mutex>(lifetime->mutex);
-      if (!lifetime->alive) {
-        throw RuntimeError(
-            "map(): the executor of this result has been destroyed; a map() with a buffersize "
-            "submits its calls as its results are read, so its result must not outlive the "
-            "executor");
-      }
+    std::optional<Future<std::vector<R>>> next;
+    auto submit_next = [&] {
+      std::vector<Args> chunk = inputs->next_chunk(chunksize);
+      if (!chunk.empty()) next = executor.submit(MapChunk<F, R, Args>{fn}, std::move(chunk));
+    };
+    if (!lifetime) {
+      submit_next();
+    } else if (!lifetime->run_if_alive(submit_next)) {
+      throw RuntimeError(
+          "map(): the executor of this result has been destroyed; a map() with a buffersize "
+          "submits its calls as its results are read, so its result must not outlive the "
+          "executor");
     }
-    std::vector<Args> chunk = inputs->next_chunk(chunksize);
-    if (chunk.empty()) return std::nullopt;
-    return executor.submit(MapChunk<F, R, Args>{fn}, std::move(chunk));
+    return next;
   };
   return MapResult<R>(std::move(feed), *options.buffersize, deadline);
 }
