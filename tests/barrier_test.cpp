@@ -1,4 +1,4 @@
-// Barrier: threading.Barrier's behaviours, PYTHON-SEMANTICS.md section BAR.
+// Barrier: threading.Barrier's behaviours, docs/spec.md section BAR.
 #include "concur/barrier.hpp"
 
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// Condition: threading.Condition's behaviours, PYTHON-SEMANTICS.md section COND.
+// Condition: threading.Condition's behaviours, docs/spec.md section COND.
 #include "concur/condition.hpp"
 
 #include <gtest/gtest.h>

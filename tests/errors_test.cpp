@@ -1,4 +1,4 @@
-// errors.hpp: the hierarchy of API.md and Python's relations (GEN-06).
+// errors.hpp: concur's error hierarchy, with Python's relations kept (GEN-06).
 #include "concur/errors.hpp"
 
 #include <gtest/gtest.h>

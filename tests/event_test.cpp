@@ -1,4 +1,4 @@
-// Event: threading.Event's behaviours, PYTHON-SEMANTICS.md section EVT.
+// Event: threading.Event's behaviours, docs/spec.md section EVT.
 #include "concur/event.hpp"
 
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
-// The Executor interface: PYTHON-SEMANTICS.md section EXE, written once as a
-// typed suite over every executor (STYLE.md rule 10): the thread pool, the
+// The Executor interface: docs/spec.md section EXE, written once as a
+// typed suite over every executor: the thread pool, the
 // process pool under both start methods, and AnyExecutor over each kind.
 // The tasks' gates and counters live in files (support/processes.hpp), so
 // the same test runs in threads and in worker processes.

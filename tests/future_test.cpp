@@ -1,4 +1,4 @@
-// Future, Promise, wait() and as_completed(): PYTHON-SEMANTICS.md sections
+// Future, Promise, wait() and as_completed(): docs/spec.md sections
 // FUT, WAIT and ASC, on promise-made futures (the executors' own suite
 // checks the same calls through submit()).
 #include "concur/future.hpp"

@@ -1,6 +1,6 @@
-// The GIL emulator: the behaviours of ../shared/GIL.md section 7 that can be
-// checked without timing (mutual exclusion, who may take it when, what is
-// counted), under each policy. Timing - switch rates, slices, the convoy -
+// The GIL emulator: the behaviours of docs/gil.md ("What the emulator must
+// show") that can be checked without timing (mutual exclusion, who may take
+// it when, what is counted), under each policy. Timing - switch rates, slices, the convoy -
 // is measured beside CPython by bench/gil_experiments.cpp.
 #include "concur/gil.hpp"
 

@@ -1,5 +1,5 @@
-// ProcessPoolExecutor: PYTHON-SEMANTICS.md section PPE (with API.md's
-// C++ rules where they differ), under both start methods. Every test checks
+// ProcessPoolExecutor: docs/spec.md section PPE (with concur's
+// rules where they differ from Python's), under both start methods. Every test checks
 // that no child process or descriptor outlives it.
 #include "concur/process_pool_executor.hpp"
 
@@ -219,7 +219,7 @@ TEST_P(ProcessPoolTest, PPE_08_AThrowingTaskLeavesThePoolWorking) {
 }
 
 // A worker that dies fails only the task it ran, naming the pid and how it
-// died (API.md; Python instead breaks the whole pool, PPE-09).
+// died (Python instead breaks the whole pool).
 TEST_P(ProcessPoolTest, PPE_09_PPE_11_AWorkerKilledMidTaskFailsOnlyThatTask) {
   ProcessPoolExecutor pool(options(2));
   FileGate started;

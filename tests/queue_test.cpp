@@ -1,4 +1,4 @@
-// Queue, LifoQueue, PriorityQueue and SimpleQueue: PYTHON-SEMANTICS.md
+// Queue, LifoQueue, PriorityQueue and SimpleQueue: docs/spec.md
 // sections QUE and SQ. Behaviours common to the bounded queues run as one
 // typed suite over all three.
 #include "concur/queue.hpp"

@@ -1,4 +1,4 @@
-// Semaphore and BoundedSemaphore: PYTHON-SEMANTICS.md sections SEM and BSEM.
+// Semaphore and BoundedSemaphore: docs/spec.md sections SEM and BSEM.
 // The Semaphore behaviours run as a typed suite over both types (BSEM-01).
 #include "concur/semaphore.hpp"
 

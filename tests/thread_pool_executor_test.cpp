@@ -1,4 +1,4 @@
-// ThreadPoolExecutor specifics: PYTHON-SEMANTICS.md section TPE.
+// ThreadPoolExecutor specifics: docs/spec.md section TPE.
 #include "concur/thread_pool_executor.hpp"
 
 #include <gtest/gtest.h>

@@ -17,7 +17,7 @@
 //   };
 //   std::cout << gil.stats();                // switches, drop requests, waits...
 //
-// Policies (see ../shared/GIL.md for the algorithms step by step):
+// Policies (docs/gil.md walks through the algorithms step by step):
 //   modern - CPython >= 3.2. A waiter sleeps for switch_interval; if no
 //            other thread took the GIL meanwhile it sets a drop request,
 //            which the holder honours at its next tick(): it releases,

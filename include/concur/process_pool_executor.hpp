@@ -23,7 +23,8 @@
 // Start methods:
 //   spawn - workers re-execute this program (/proc/self/exe) and divert into
 //           the worker at concur::init(). Safe from any thread at any time;
-//           workers start clean (about a millisecond each). The default once
+//           workers start clean (a few milliseconds each, once: the
+//           program's static initialisers run again). The default once
 //           concur::init() has been called.
 //   fork  - for programs that do not call concur::init(). The pool forks a
 //           small fork server while the process is still single-threaded

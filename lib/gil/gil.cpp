@@ -2,7 +2,7 @@
 // step by step: take_gil / drop_gil with a timed wait, switch_number, the
 // drop request and forced switching. The legacy policy follows CPython 2's
 // ceval.c: a plain semaphore released and re-taken every check_interval
-// ticks. Step numbers in comments refer to ../shared/GIL.md, section 2.
+// ticks. Step numbers in comments refer to docs/gil.md.
 #include "concur/gil.hpp"
 
 #include <semaphore.h>
@@ -219,7 +219,7 @@ void Gil::release() {
 }
 
 void Gil::honour_drop_request() {
-  // eval_breaker was set: drop_gil then take_gil at once (section 2.4).
+  // eval_breaker was set: drop_gil then take_gil at once (docs/gil.md, "The check point").
   {
     concur::detail::MutexLock hold(state_->stats_mutex);
     ++state_->forced_switches;

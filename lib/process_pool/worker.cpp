@@ -190,7 +190,7 @@ void run_worker(int in, int out) {
     outcome.clear();
     run_encoded_call(payload, outcome);
     payload.clear();
-    payload.shrink_to_fit();  // the task's arguments are freed with the task (PPE-35)
+    payload.shrink_to_fit();  // the task's arguments are freed with the task
     wire::Header reply;
     reply.kind = wire::Kind::outcome;
     reply.id = header.id;

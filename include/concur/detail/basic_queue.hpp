@@ -2,9 +2,11 @@
 // PriorityQueue. Not API; see concur/queue.hpp.
 //
 // Their puts and gets meet at the same end of the store, so one Lock guards
-// the store; Queue and SimpleQueue use the two-lock FIFO of
-// fifo_queue_core.hpp instead. Blocked threads sleep on wake channels exactly
-// as there: the state a sleeper waits for (the size, the shutdown flag, the
+// the store. The FIFOs need no such lock: an unbounded Queue and a
+// SimpleQueue of items that move without throwing run on tickets
+// (ticket_fifo.hpp), a bounded Queue and the rest on the two-lock FIFO of
+// fifo_queue_core.hpp. Blocked threads sleep on wake channels as the two-lock
+// FIFO's do: the state a sleeper waits for (the size, the shutdown flag, the
 // unfinished-task count) is mirrored in atomics it can read without the lock,
 // written seq_cst before the waker checks the channel's parked count.
 #pragma once
