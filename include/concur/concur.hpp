@@ -3,6 +3,7 @@
 
 #include "concur/any_executor.hpp"
 #include "concur/barrier.hpp"
+#include "concur/by_value.hpp"
 #include "concur/condition.hpp"
 #include "concur/errors.hpp"
 #include "concur/event.hpp"

@@ -25,7 +25,7 @@
 
 #include <concepts>
 
-#include "concur/detail/by_value.hpp"
+#include "concur/by_value.hpp"
 #include "concur/future.hpp"
 #include "concur/map_result.hpp"
 #include "concur/task_options.hpp"

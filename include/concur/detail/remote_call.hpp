@@ -20,7 +20,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "concur/detail/by_value.hpp"
+#include "concur/by_value.hpp"
 #include "concur/detail/code_address.hpp"
 #include "concur/detail/future_state.hpp"
 #include "concur/detail/submit.hpp"

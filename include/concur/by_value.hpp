@@ -1,5 +1,5 @@
-// concur/detail/by_value.hpp - concur::by_value, the caller's word that a
-// lambda's captures are values. Included by executor.hpp; see
+// concur/by_value.hpp - concur::by_value, the caller's word that a lambda's
+// captures are values. Included by executor.hpp; see
 // concur/process_pool_executor.hpp for the rules it is part of.
 //
 //   int offset = 40;
