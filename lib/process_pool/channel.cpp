@@ -13,11 +13,6 @@
 
 namespace concur {
 
-using detail::Clock;
-using detail::RemoteJob;
-using namespace detail::process_pool;
-namespace wire = detail::wire;
-
 void ProcessPoolExecutor::Impl::flush(Worker& worker) {
   const bool was_waiting = worker.waiting_to_send;
   while (worker.sent < worker.outbox.size() && worker.process.to_worker) {

@@ -16,11 +16,6 @@
 
 namespace concur {
 
-using detail::Clock;
-using detail::RemoteJob;
-using namespace detail::process_pool;
-namespace wire = detail::wire;
-
 namespace {
 
 constexpr const char* kAbruptMessage =
@@ -50,7 +45,7 @@ void ProcessPoolExecutor::Impl::kill(Worker& worker) {
 }
 
 // take_running: removes the call the worker was running, if any.
-std::optional<RemoteJob> ProcessPoolExecutor::Impl::take_running(Worker& worker) {
+std::optional<detail::RemoteJob> ProcessPoolExecutor::Impl::take_running(Worker& worker) {
   if (worker.calls.empty() || !worker.front_started) return std::nullopt;
   RemoteJob job = std::move(worker.calls.front());
   worker.calls.pop_front();

@@ -19,11 +19,6 @@
 
 namespace concur {
 
-using detail::Clock;
-using detail::RemoteJob;
-using namespace detail::process_pool;
-namespace wire = detail::wire;
-
 namespace {
 
 // How many calls a worker holds at most: the running one and the next.
@@ -133,7 +128,7 @@ bool ProcessPoolExecutor::Impl::has_pending() const {
 }
 
 // next_job: the oldest queued call that is not cancelled, now RUNNING.
-std::optional<RemoteJob> ProcessPoolExecutor::Impl::next_job() {
+std::optional<detail::RemoteJob> ProcessPoolExecutor::Impl::next_job() {
   for (;;) {
     RemoteJob job;
     {

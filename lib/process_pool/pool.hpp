@@ -32,30 +32,9 @@
 #include "wire.hpp"
 #include "worker.hpp"
 
-namespace concur::detail::process_pool {
-
-// Epoll tags: the low two bits of epoll_event.data.u64; the rest is a
-// worker id.
-constexpr std::uint64_t kFromWorkerTag = 0;  // outcomes to read
-constexpr std::uint64_t kPidfdTag = 1;       // the worker ended
-constexpr std::uint64_t kToWorkerTag = 2;    // room again to send calls
-constexpr std::uint64_t kWakeTag = 3;        // new calls queued
-
-// fail: completes a call with an error. A call cancelled before it was
-// sent is done already: nothing to report then.
-inline void fail(RemoteJob& job, std::exception_ptr error) noexcept {
-  try {
-    job.state->set_exception(std::move(error));
-  } catch (...) {
-  }
-}
-
-template <class E>
-void fail(RemoteJob& job, const std::string& message) noexcept {
-  fail(job, std::make_exception_ptr(E(message)));
-}
-
-}  // namespace concur::detail::process_pool
+namespace concur {
+namespace wire = detail::wire;  // for the engine's files
+}  // namespace concur
 
 namespace concur {
 
@@ -79,6 +58,26 @@ class ProcessPoolExecutor::Impl : public std::enable_shared_from_this<Impl> {
  private:
   using Clock = detail::Clock;
   using RemoteJob = detail::RemoteJob;
+
+  // Epoll tags: the low two bits of epoll_event.data.u64; the rest is a
+  // worker id.
+  static constexpr std::uint64_t kFromWorkerTag = 0;  // outcomes to read
+  static constexpr std::uint64_t kPidfdTag = 1;       // the worker ended
+  static constexpr std::uint64_t kToWorkerTag = 2;    // room again to send calls
+  static constexpr std::uint64_t kWakeTag = 3;        // new calls queued
+
+  // fail: completes a call with an error. A call cancelled before it was
+  // sent is done already: nothing to report then.
+  static void fail(RemoteJob& job, std::exception_ptr error) noexcept {
+    try {
+      job.state->set_exception(std::move(error));
+    } catch (...) {
+    }
+  }
+  template <class E>
+  static void fail(RemoteJob& job, const std::string& message) noexcept {
+    fail(job, std::make_exception_ptr(E(message)));
+  }
 
   struct Worker {
     std::uint64_t id = 0;

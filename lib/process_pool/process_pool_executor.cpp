@@ -18,11 +18,6 @@
 
 namespace concur {
 
-using detail::Clock;
-using detail::RemoteJob;
-using namespace detail::process_pool;
-namespace wire = detail::wire;
-
 namespace {
 
 constexpr const char* kShutdownMessage = "cannot schedule new futures after shutdown";
