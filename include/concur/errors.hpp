@@ -18,12 +18,16 @@
 //   QueueEmpty, QueueFull, QueueShutDown   queue.Empty, queue.Full, queue.ShutDown
 //   RemoteError          an exception raised in a worker process whose type
 //                        could not be rebuilt; what() names the remote type
+//   ExceptionGroup       several exceptions at once (an asyncio TaskGroup's
+//                        failed tasks); exceptions() holds them
 //
 // Every message says what was wrong, in the words Python uses where it has them.
 #pragma once
 
+#include <exception>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace concur {
 
@@ -104,6 +108,19 @@ class RemoteError : public Error {
 
  private:
   std::string remote_type_;
+};
+
+// ExceptionGroup: Python's ExceptionGroup, for the failures of a
+// concur::asyncio::TaskGroup. what() is the message and the count, as
+// "unhandled errors in a TaskGroup (2 sub-exceptions)".
+class ExceptionGroup : public Error {
+ public:
+  ExceptionGroup(const std::string& message, std::vector<std::exception_ptr> exceptions);
+
+  const std::vector<std::exception_ptr>& exceptions() const noexcept { return exceptions_; }
+
+ private:
+  std::vector<std::exception_ptr> exceptions_;
 };
 
 }  // namespace concur
