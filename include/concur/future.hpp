@@ -262,6 +262,17 @@ struct WaitResult {
 };
 
 namespace detail {
+
+template <class T>
+struct is_future : std::false_type {};
+template <class T>
+struct is_future<Future<T>> : std::true_type {};
+
+// FutureRange: a range of concur::Futures (what wait and as_completed take).
+template <class Range>
+concept FutureRange = std::ranges::input_range<Range> &&
+    is_future<std::remove_cvref_t<std::ranges::range_reference_t<Range>>>::value;
+
 // Distinct: the futures of a range, each once, in first-seen order.
 template <class T, class Range>
 std::vector<Future<T>> distinct(Range&& futures) {
@@ -279,19 +290,19 @@ std::vector<Future<T>> distinct(Range&& futures) {
 // wait: blocks until the condition holds or the deadline passes, and returns
 // {done, not_done}: the distinct input futures, split. Never throws on a
 // timeout (it returns the split as it is then); never changes the futures.
-template <std::ranges::input_range Range>
+template <detail::FutureRange Range>
 auto wait(Range&& futures, ReturnWhen when = ReturnWhen::all_completed) {
   return wait_until(std::forward<Range>(futures), detail::kNoDeadline, when);
 }
 
-template <std::ranges::input_range Range, class Rep, class Period>
+template <detail::FutureRange Range, class Rep, class Period>
 auto wait(Range&& futures, const std::chrono::duration<Rep, Period>& timeout,
           ReturnWhen when = ReturnWhen::all_completed) {
   return wait_until(std::forward<Range>(futures), detail::deadline_after(timeout), when);
 }
 
 // wait_until: as wait(futures, timeout, when), with a deadline.
-template <std::ranges::input_range Range>
+template <detail::FutureRange Range>
 auto wait_until(Range&& futures, detail::Deadline deadline, ReturnWhen when) {
   using T = typename std::remove_cvref_t<std::ranges::range_reference_t<Range>>::value_type;
   std::vector<Future<T>> all = detail::distinct<T>(futures);
@@ -405,13 +416,13 @@ class AsCompleted {
 };
 
 // as_completed: see AsCompleted. The deadline counts from this call.
-template <std::ranges::input_range Range>
+template <detail::FutureRange Range>
 auto as_completed(Range&& futures) {
   using T = typename std::remove_cvref_t<std::ranges::range_reference_t<Range>>::value_type;
   return AsCompleted<T>(std::forward<Range>(futures), detail::kNoDeadline);
 }
 
-template <std::ranges::input_range Range, class Rep, class Period>
+template <detail::FutureRange Range, class Rep, class Period>
 auto as_completed(Range&& futures, const std::chrono::duration<Rep, Period>& timeout) {
   using T = typename std::remove_cvref_t<std::ranges::range_reference_t<Range>>::value_type;
   return AsCompleted<T>(std::forward<Range>(futures), detail::deadline_after(timeout));

@@ -48,9 +48,8 @@ struct PromiseResult {
   std::exception_ptr error;
 
   template <class U = T>
-  requires std::is_convertible_v<U&&, T> void return_value(U&& result) {
-    value.emplace(std::forward<U>(result));
-  }
+  requires std::is_convertible_v<U&&, T>
+  void return_value(U&& result) { value.emplace(std::forward<U>(result)); }
   T take() {
     if (error) std::rethrow_exception(error);
     return std::move(*value);
