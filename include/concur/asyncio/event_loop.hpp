@@ -145,7 +145,14 @@ class EventLoop {
   template <class T>
   Task<T> create_task(Coroutine<T> coroutine, std::string name = {});
 
-  // run_in_executor: see concur/asyncio/executor_bridge.hpp.
+  // run_in_executor: fn(args...) submitted to `executor` (any Executor:
+  // threads or processes), or with nullptr to the default ThreadPoolExecutor
+  // made on first use; returns an awaitable of its result. See
+  // concur/asyncio/future_bridge.hpp.
+  template <class E, class F, class... Args>
+  auto run_in_executor(E& executor, F&& fn, Args&&... args);
+  template <class F, class... Args>
+  auto run_in_executor(std::nullptr_t, F&& fn, Args&&... args);
 
   // --- File descriptors ---------------------------------------------------
 
