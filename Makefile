@@ -20,6 +20,7 @@ benchmarks:
 	./build/bench/bench/concur_bench_gil --benchmark_min_time=0.2
 	python3 bench/compare_cpython_process_pool.py build/bench/bench/concur_bench_process_pool
 	python3 bench/compare_cpython_gil.py build/bench/bench/concur_gil_experiments
+	python3 bench/compare_asyncio.py build/bench/bench/concur_bench_asyncio
 
 test:
 	bash cmake/install-deps.sh test

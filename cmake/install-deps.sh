@@ -12,7 +12,7 @@ packages=(g++ make cmake ninja-build libboost-dev libboost-thread-dev libcereal-
   libconcurrentqueue-dev libtbb-dev) # optional benchmark anchors: moodycamel's queue, oneTBB
 case "$goal" in
   test) ;;
-  bench) packages+=(python3 gnuplot-nox) ;; # CPython (an anchor), concur-compare's charts
+  bench) packages+=(python3 python3-uvloop gnuplot-nox) ;; # CPython and uvloop (anchors), concur-compare's charts
   ci) packages+=(clang clang-format libclang-rt-14-dev python3 gnuplot-nox) ;; # the thread-safety build, the format check, libFuzzer, the chart test
   *)
     echo "usage: $0 {test|bench|ci}" >&2

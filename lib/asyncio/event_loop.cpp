@@ -2,6 +2,7 @@
 // include/concur/asyncio/event_loop.hpp for one iteration, step by step.
 #include "concur/asyncio/event_loop.hpp"
 
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -41,6 +42,12 @@ bool later(const detail::TimerEntry& a, const detail::TimerEntry& b) noexcept {
 // _MIN_CANCELLED_TIMER_HANDLES_FRACTION).
 constexpr std::size_t kMinCancelledToPurge = 100;
 
+// How long a loop with a task awaiting a concur::Future polls its inbox
+// before it sleeps: a pool's result is often microseconds away, and an
+// eventfd wake-up costs tens of microseconds on a virtual machine (the
+// process pool's manager does the same).
+constexpr auto kPollBeforeSleep = std::chrono::microseconds(50);
+
 void report(std::string message, std::exception_ptr error, std::string task = {}) noexcept {
   try {
     call_exception_handler(ExceptionContext{std::move(message), std::move(error), std::move(task)});
@@ -63,19 +70,20 @@ void detail::HandleState::cancel() noexcept {
 
 void detail::RingQueue::push(const ReadyItem& item) {
   if (size_ == slots_.size()) {
+    // Capacities are powers of two, so positions wrap with a mask.
     std::vector<ReadyItem> grown(std::max<std::size_t>(64, slots_.size() * 2));
     for (std::size_t i = 0; i < size_; ++i)
-      grown[i] = slots_[(head_ + i) % slots_.size()];
+      grown[i] = slots_[(head_ + i) & (slots_.size() - 1)];
     slots_ = std::move(grown);
     head_ = 0;
   }
-  slots_[(head_ + size_) % slots_.size()] = item;
+  slots_[(head_ + size_) & (slots_.size() - 1)] = item;
   ++size_;
 }
 
 detail::ReadyItem detail::RingQueue::pop() noexcept {
   ReadyItem item = slots_[head_];
-  head_ = (head_ + 1) % slots_.size();
+  head_ = (head_ + 1) & (slots_.size() - 1);
   --size_;
   return item;
 }
@@ -339,6 +347,12 @@ int EventLoop::timeout_ms() {
 }
 
 void EventLoop::wait_for_events(int timeout) {
+  if (timeout != 0 && pending_bridges_ > 0) {
+    const auto give_up = Clock::now() + kPollBeforeSleep;
+    while (!inbox_->has_items() && Clock::now() < give_up)
+      ::sched_yield();
+    if (inbox_->has_items()) timeout = 0;
+  }
   if (timeout != 0) {
     inbox_->set_sleeping(true);
     if (inbox_->has_items()) timeout = 0;

@@ -43,9 +43,14 @@ TaskBase& running_task_or_throw(const char* what) {
   return *running;
 }
 
-std::string next_task_name() {
+unsigned long next_task_number() noexcept {
   static std::atomic<unsigned long> counter{0};
-  return "Task-" + std::to_string(counter.fetch_add(1, std::memory_order_relaxed) + 1);
+  return counter.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
+const std::string& TaskBase::name() const {
+  if (name_.empty()) name_ = "Task-" + std::to_string(number_);
+  return name_;
 }
 
 void throw_empty_task() {
@@ -53,14 +58,14 @@ void throw_empty_task() {
 }
 
 TaskBase::TaskBase(EventLoop& loop, std::coroutine_handle<> top, std::string name)
-    : LoopFuture(loop), top_(top), name_(std::move(name)) {}
+    : LoopFuture(loop), top_(top), name_(std::move(name)), number_(next_task_number()) {}
 
 TaskBase::~TaskBase() {
   if (top_) top_.destroy();
   if (failed() && !retrieved_) {
     try {
       call_exception_handler(
-          ExceptionContext{"Task exception was never retrieved", error(), name_});
+          ExceptionContext{"Task exception was never retrieved", error(), name()});
     } catch (...) {
     }
   }
@@ -169,7 +174,7 @@ void TaskBase::fail_bad_yield() noexcept {
   top_.destroy();
   top_ = nullptr;
   LoopFuture::set_exception(std::make_exception_ptr(RuntimeError(
-      "Task " + name_ +
+      "Task " + name() +
       " got bad yield: it suspended on an awaitable that is not concur::asyncio's (a task "
       "may await Coroutines, Tasks, concur::Futures and the asyncio functions and types)")));
   end_step();

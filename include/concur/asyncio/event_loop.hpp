@@ -193,6 +193,10 @@ class EventLoop {
   detail::TaskBase* first_task() const noexcept { return tasks_; }
   void check_open() const;
   void timer_cancelled() noexcept { ++cancelled_timers_; }
+  // A task awaits a concur::Future: while one does, the loop polls its
+  // inbox for a short while before it sleeps (see wait_for_events).
+  void bridge_started() noexcept { ++pending_bridges_; }
+  void bridge_ended() noexcept { --pending_bridges_; }
 
  private:
   void run_once();
@@ -209,6 +213,7 @@ class EventLoop {
   std::vector<detail::TimerEntry> timers_;  // a min-heap by (when, sequence)
   std::uint64_t timer_sequence_ = 0;
   std::size_t cancelled_timers_ = 0;
+  std::size_t pending_bridges_ = 0;
 
   int epoll_ = -1;
   std::shared_ptr<detail::Inbox> inbox_;

@@ -50,6 +50,7 @@ class FutureBridge {
   FutureBridge(FutureBridge&&) = default;
   ~FutureBridge() {
     if (link_) link_->target = nullptr;
+    end_wait();
   }
 
   bool await_ready() const {
@@ -68,8 +69,11 @@ class FutureBridge {
       inbox->post(post);  // dropped if the loop is gone
     });
     task.park_on(*woken_, resume);
+    loop_ = &task.loop();
+    loop_->bridge_started();
   }
   decltype(auto) await_resume() {
+    end_wait();
     TaskBase* task = running_task();
     const bool cancelled =
         (task != nullptr && task->take_cancel()) || (woken_ && woken_->cancelled());
@@ -85,9 +89,14 @@ class FutureBridge {
   }
 
  private:
+  void end_wait() noexcept {
+    if (loop_ != nullptr) std::exchange(loop_, nullptr)->bridge_ended();
+  }
+
   Future<T> future_;
   std::optional<ValueFuture<void>> woken_;
   std::shared_ptr<BridgeLink> link_;
+  EventLoop* loop_ = nullptr;  // set while waiting
 };
 
 }  // namespace concur::asyncio::detail

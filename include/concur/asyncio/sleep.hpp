@@ -62,7 +62,7 @@ class SleepAwaiter {
 
 template <class Rep, class Period>
 detail::SleepAwaiter sleep(std::chrono::duration<Rep, Period> delay) {
-  if (delay <= delay.zero()) return detail::SleepAwaiter(concur::detail::Clock::now(), true);
+  if (delay <= delay.zero()) return detail::SleepAwaiter(concur::detail::kNoDeadline, true);
   return detail::SleepAwaiter(concur::detail::deadline_after(delay), false);
 }
 

@@ -238,8 +238,7 @@ template <class T>
 Task<T> EventLoop::create_task(Coroutine<T> coroutine, std::string name) {
   check_open();
   if (!coroutine.valid()) throw ValueError("create_task: an empty Coroutine");
-  auto* task = new detail::TaskState<T>(*this, coroutine.release(),
-                                        name.empty() ? detail::next_task_name() : std::move(name));
+  auto* task = new detail::TaskState<T>(*this, coroutine.release(), std::move(name));
   Task<T> handle(task);  // takes the creation reference
   task->add_ref();       // the loop's, until the task is done
   adopt(*task);

@@ -40,7 +40,9 @@ class TaskBase : public LoopFuture {
   int cancelling() const noexcept { return cancel_requests_; }
   int uncancel() noexcept;
 
-  const std::string& name() const noexcept { return name_; }
+  // name: as given, or "Task-<n>" - made only when asked for, since most
+  // tasks are never asked their name.
+  const std::string& name() const;
   void set_name(std::string name) { name_ = std::move(name); }
 
   // park_on: the awaiter at `resume` waits for `future`; its completion
@@ -93,7 +95,8 @@ class TaskBase : public LoopFuture {
   std::coroutine_handle<> resume_;  // where it suspended last
   LoopFuture* waiting_on_ = nullptr;
   std::vector<std::function<void()>> user_callbacks_;
-  std::string name_;
+  mutable std::string name_;  // empty until named or asked for
+  unsigned long number_;      // the n of "Task-<n>"
   int cancel_requests_ = 0;
   bool must_cancel_ = false;     // deliver CancelledError at the next step
   bool deliver_cancel_ = false;  // this step delivers it
@@ -107,7 +110,7 @@ class TaskBase : public LoopFuture {
 TaskBase* running_task() noexcept;
 TaskBase& running_task_or_throw(const char* what);
 
-// next_task_name: "Task-<n>", n counting process-wide.
-std::string next_task_name();
+// next_task_number: the n of a default "Task-<n>", counting process-wide.
+unsigned long next_task_number() noexcept;
 
 }  // namespace concur::asyncio::detail
