@@ -53,8 +53,15 @@ TEST(AsyncioGatherTest, AIO_30_GatherRunsConcurrentlyAndKeepsTheArgumentOrder) {
   EXPECT_EQ(finished, (std::vector<int>{3, 1}));  // completion order differs from the result order
 }
 
+Coroutine<int> value_when_set(int value, Event& go, std::vector<int>& log) {
+  co_await go.wait();
+  log.push_back(value);
+  co_return value;
+}
+
 Coroutine<std::string> gather_one_failure(std::vector<int>& finished) {
-  Task<int> slow = create_task(value_after(5, 5ms, &finished));
+  Event go;  // the other task finishes only once the gather has failed
+  Task<int> slow = create_task(value_when_set(5, go, finished));
   std::string message = "no failure";
   try {
     co_await gather(fail_after(1ms), slow);
@@ -62,6 +69,7 @@ Coroutine<std::string> gather_one_failure(std::vector<int>& finished) {
     EXPECT_FALSE(slow.done());  // the others go on
     message = e.what();
   }
+  go.set();
   co_await slow;
   co_return message;
 }
@@ -138,7 +146,7 @@ TEST(AsyncioGatherTest, AIO_35_GatherOfNothingIsEmptyAtOnce) {
 }
 
 Coroutine<> wait_modes() {
-  std::vector<Task<int>> tasks{create_task(value_after(1, 1ms)), create_task(value_after(2, 30ms)),
+  std::vector<Task<int>> tasks{create_task(value_after(1, 1ms)), create_task(forever()),
                                create_task(fail_after(2ms))};
   auto [first_done, first_pending] = co_await wait(tasks, ReturnWhen::first_completed);
   EXPECT_GE(first_done.size(), 1u);
@@ -153,6 +161,7 @@ Coroutine<> wait_modes() {
   for (auto& task : timed_pending)
     EXPECT_FALSE(task.cancelled());  // wait never cancels
   std::vector<Task<int>> twice{tasks[0], tasks[0]};
+  tasks[1].cancel();  // cancelled is done too
   auto [all_done, none_pending] = co_await wait(tasks);
   EXPECT_EQ(all_done.size(), 3u);
   EXPECT_TRUE(none_pending.empty());
@@ -221,7 +230,9 @@ TEST(AsyncioWaitTest, AIO_37_ACancellationFromOutsideStaysACancellation) {
 }
 
 Coroutine<> shield_cases(std::vector<std::string>& log) {
-  Task<int> inner = create_task(value_after(9, 3ms));
+  Event go;  // the inner task finishes only after the outer one was cancelled
+  std::vector<int> finished;
+  Task<int> inner = create_task(value_when_set(9, go, finished));
   auto shielded = [](Task<int> t) -> Coroutine<int> { co_return co_await shield(t); };
   Task<int> outer = create_task(shielded(inner));
   co_await sleep(1ms);
@@ -231,6 +242,7 @@ Coroutine<> shield_cases(std::vector<std::string>& log) {
   } catch (const CancelledError&) {
     log.push_back("outer cancelled");
   }
+  go.set();
   log.push_back("inner result " + std::to_string(co_await inner));
   EXPECT_EQ(co_await shield(value_after(3, 0ms)), 3);
 }
