@@ -470,16 +470,18 @@ detail::HandleState* make_watch(EventLoop& loop, std::function<void()> fn) {
 
 }  // namespace
 
-void EventLoop::add_reader(int fd, std::function<void()> fn) {
+void EventLoop::watch_fd(int fd, std::function<void()> fn, detail::HandleState* Watch::*side,
+                         const char* what) {
   check_open();
-  if (fd < 0) throw ValueError("add_reader: invalid file descriptor " + std::to_string(fd));
+  if (fd < 0)
+    throw ValueError(std::string(what) + ": invalid file descriptor " + std::to_string(fd));
   detail::HandleState* handle = make_watch(*this, std::move(fn));
   Watch& watch = watches_[fd];
-  detail::HandleState* old = std::exchange(watch.reader, handle);
+  detail::HandleState* old = std::exchange(watch.*side, handle);
   try {
     update_fd(fd);
   } catch (...) {
-    watch.reader = old;
+    watch.*side = old;
     handle->release();
     if (watch.reader == nullptr && watch.writer == nullptr) watches_.erase(fd);
     throw;
@@ -490,44 +492,27 @@ void EventLoop::add_reader(int fd, std::function<void()> fn) {
   }
 }
 
+bool EventLoop::unwatch_fd(int fd, detail::HandleState* Watch::*side) {
+  const auto found = watches_.find(fd);
+  if (found == watches_.end() || found->second.*side == nullptr) return false;
+  detail::HandleState* handle = std::exchange(found->second.*side, nullptr);
+  handle->cancelled = true;
+  handle->release();
+  update_fd(fd);
+  return true;
+}
+
+void EventLoop::add_reader(int fd, std::function<void()> fn) {
+  watch_fd(fd, std::move(fn), &Watch::reader, "add_reader");
+}
 void EventLoop::add_writer(int fd, std::function<void()> fn) {
-  check_open();
-  if (fd < 0) throw ValueError("add_writer: invalid file descriptor " + std::to_string(fd));
-  detail::HandleState* handle = make_watch(*this, std::move(fn));
-  Watch& watch = watches_[fd];
-  detail::HandleState* old = std::exchange(watch.writer, handle);
-  try {
-    update_fd(fd);
-  } catch (...) {
-    watch.writer = old;
-    handle->release();
-    if (watch.reader == nullptr && watch.writer == nullptr) watches_.erase(fd);
-    throw;
-  }
-  if (old != nullptr) {
-    old->cancelled = true;
-    old->release();
-  }
+  watch_fd(fd, std::move(fn), &Watch::writer, "add_writer");
 }
-
 bool EventLoop::remove_reader(int fd) {
-  const auto found = watches_.find(fd);
-  if (found == watches_.end() || found->second.reader == nullptr) return false;
-  detail::HandleState* handle = std::exchange(found->second.reader, nullptr);
-  handle->cancelled = true;
-  handle->release();
-  update_fd(fd);
-  return true;
+  return unwatch_fd(fd, &Watch::reader);
 }
-
 bool EventLoop::remove_writer(int fd) {
-  const auto found = watches_.find(fd);
-  if (found == watches_.end() || found->second.writer == nullptr) return false;
-  detail::HandleState* handle = std::exchange(found->second.writer, nullptr);
-  handle->cancelled = true;
-  handle->release();
-  update_fd(fd);
-  return true;
+  return unwatch_fd(fd, &Watch::writer);
 }
 
 // --- Tasks -------------------------------------------------------------------------

@@ -57,6 +57,18 @@ struct Queued {
   ~Queued() { waiters.remove(waiter); }
 };
 
+// wait_in_line: waits in `waiters` on `waiter` until woken; returns
+// whether the task was cancelled meanwhile (it has left the line either way).
+Coroutine<bool> wait_in_line(Waiters& waiters, ValueFuture<void>& waiter) {
+  Queued queued(waiters, waiter);
+  try {
+    co_await FutureAwaiter{waiter};
+  } catch (const CancelledError&) {
+    co_return true;
+  }
+  co_return false;
+}
+
 }  // namespace detail
 
 // --- Lock ------------------------------------------------------------------------
@@ -67,16 +79,7 @@ Coroutine<bool> Lock::acquire() {
     co_return true;
   }
   detail::ValueFuture<void> waiter(get_running_loop());
-  bool cancelled = false;
-  {
-    detail::Queued queued(waiters_, waiter);
-    try {
-      co_await detail::FutureAwaiter{waiter};
-    } catch (const CancelledError&) {
-      cancelled = true;
-    }
-  }
-  if (cancelled) {
+  if (co_await detail::wait_in_line(waiters_, waiter)) {
     // Whoever is first now must run, unless the lock is taken.
     if (!locked_) waiters_.wake_first();
     throw CancelledError("the task waiting for a Lock was cancelled");
@@ -112,16 +115,8 @@ Coroutine<bool> Event::wait() {
 Coroutine<bool> Condition::wait() {
   if (!lock_->locked()) throw RuntimeError("cannot wait on un-acquired lock");
   lock_->release();
-  bool cancelled = false;
-  {
-    detail::ValueFuture<void> waiter(get_running_loop());
-    detail::Queued queued(waiters_, waiter);
-    try {
-      co_await detail::FutureAwaiter{waiter};
-    } catch (const CancelledError&) {
-      cancelled = true;
-    }
-  }
+  detail::ValueFuture<void> waiter(get_running_loop());
+  bool cancelled = co_await detail::wait_in_line(waiters_, waiter);
   // Take the lock back whatever happened; a cancellation meanwhile is
   // delivered after that.
   for (;;) {
@@ -167,15 +162,7 @@ Coroutine<bool> Semaphore::acquire() {
     co_return true;
   }
   detail::ValueFuture<void> waiter(get_running_loop());
-  bool cancelled = false;
-  {
-    detail::Queued queued(waiters_, waiter);
-    try {
-      co_await detail::FutureAwaiter{waiter};
-    } catch (const CancelledError&) {
-      cancelled = true;
-    }
-  }
+  const bool cancelled = co_await detail::wait_in_line(waiters_, waiter);
   // Woken (a unit was set aside for us) and then cancelled: give it back.
   if (cancelled && waiter.done() && !waiter.cancelled()) ++value_;
   // Others that arrived while units were free, but had to queue: wake as

@@ -207,6 +207,10 @@ class EventLoop {
   void purge_cancelled_timers();
   int timeout_ms();
   void update_fd(int fd);
+  struct Watch;
+  void watch_fd(int fd, std::function<void()> fn, detail::HandleState* Watch::*side,
+                const char* what);
+  bool unwatch_fd(int fd, detail::HandleState* Watch::*side);
   void destroy_unfinished_tasks() noexcept;
 
   detail::RingQueue ready_;

@@ -240,6 +240,21 @@ Coroutine<T> next_completed(Completion& completion) {
   }
 }
 
+// distinct_refs: the awaitables as tasks (Coroutines made tasks), each
+// once, in first-seen order.
+template <class T, class Range>
+std::vector<TaskRef> distinct_refs(Range& awaitables) {
+  std::vector<TaskRef> refs;
+  std::unordered_set<const void*> seen;
+  for (auto&& awaitable : awaitables) {
+    Task<T> task = as_task(awaitable);
+    if (!seen.insert(task.state()).second) continue;
+    task.state()->add_ref();
+    refs.push_back(TaskRef(task.state()));
+  }
+  return refs;
+}
+
 }  // namespace detail
 
 // AsCompleted<T>: the range as_completed returns. Not copyable or movable.
@@ -290,14 +305,7 @@ template <std::ranges::input_range Range>
 auto as_completed(Range&& awaitables) {
   using A = std::ranges::range_value_t<std::remove_cvref_t<Range>>;
   using T = detail::awaitable_result_t<A>;
-  std::vector<detail::TaskRef> refs;
-  std::unordered_set<const void*> seen;
-  for (auto&& awaitable : awaitables) {
-    Task<T> task = detail::as_task(awaitable);
-    if (!seen.insert(task.state()).second) continue;
-    task.state()->add_ref();
-    refs.push_back(detail::TaskRef(task.state()));
-  }
+  std::vector<detail::TaskRef> refs = detail::distinct_refs<T>(awaitables);
   return AsCompleted<T>(get_running_loop(), std::move(refs), concur::detail::kNoDeadline);
 }
 
@@ -305,14 +313,7 @@ template <std::ranges::input_range Range, class Rep, class Period>
 auto as_completed(Range&& awaitables, std::chrono::duration<Rep, Period> timeout) {
   using A = std::ranges::range_value_t<std::remove_cvref_t<Range>>;
   using T = detail::awaitable_result_t<A>;
-  std::vector<detail::TaskRef> refs;
-  std::unordered_set<const void*> seen;
-  for (auto&& awaitable : awaitables) {
-    Task<T> task = detail::as_task(awaitable);
-    if (!seen.insert(task.state()).second) continue;
-    task.state()->add_ref();
-    refs.push_back(detail::TaskRef(task.state()));
-  }
+  std::vector<detail::TaskRef> refs = detail::distinct_refs<T>(awaitables);
   return AsCompleted<T>(get_running_loop(), std::move(refs),
                         concur::detail::deadline_after(timeout));
 }
