@@ -63,7 +63,7 @@ void report(std::string message, std::exception_ptr error, std::string task = {}
 void detail::HandleState::cancel() noexcept {
   if (cancelled) return;
   cancelled = true;
-  if (in_heap && loop != nullptr) loop->timer_cancelled();
+  if (in_heap && loop != nullptr) LoopAccess::timer_cancelled(*loop);
 }
 
 // --- The ready queue ---------------------------------------------------------------

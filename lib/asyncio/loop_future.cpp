@@ -33,16 +33,16 @@ void LoopFuture::finish() {
 
 void LoopFuture::complete(State state) {
   state_ = state;
-  if (first_.fn != nullptr) loop_->schedule(first_.fn, first_.context);
+  if (first_.fn != nullptr) LoopAccess::schedule(*loop_, first_.fn, first_.context);
   first_ = Callback{};
   for (const Callback& callback : more_)
-    loop_->schedule(callback.fn, callback.context);
+    LoopAccess::schedule(*loop_, callback.fn, callback.context);
   more_.clear();
 }
 
 void LoopFuture::add_callback(Callback callback) {
   if (done()) {
-    loop_->schedule(callback.fn, callback.context);
+    LoopAccess::schedule(*loop_, callback.fn, callback.context);
   } else if (first_.fn == nullptr) {
     first_ = callback;
   } else {

@@ -97,7 +97,7 @@ void TaskBase::park_on(LoopFuture& future, std::coroutine_handle<> resume) {
 }
 
 void TaskBase::park_ready(std::coroutine_handle<> resume) {
-  loop().schedule(&TaskBase::step_callback, this);
+  LoopAccess::schedule(loop(), &TaskBase::step_callback, this);
   resume_ = resume;
   parked_ = true;
 }
@@ -189,7 +189,7 @@ void TaskBase::end_step() noexcept {
     }
   }
   user_callbacks_.clear();
-  loop().forget(*this);  // the loop's reference: this may be the last
+  LoopAccess::forget(loop(), *this);  // the loop's reference: this may be the last
 }
 
 void TaskBase::destroy_frame() noexcept {
@@ -213,7 +213,8 @@ AnyTask current_task() {
 
 std::vector<AnyTask> all_tasks(const EventLoop& loop) {
   std::vector<AnyTask> tasks;
-  for (detail::TaskBase* task = loop.first_task(); task != nullptr; task = task->next_in_loop) {
+  for (detail::TaskBase* task = detail::LoopAccess::first_task(loop); task != nullptr;
+       task = task->next_in_loop) {
     if (task->done()) continue;
     task->add_ref();
     tasks.emplace_back(detail::TaskRef(task));

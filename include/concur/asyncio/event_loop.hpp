@@ -59,6 +59,7 @@ class Task;
 namespace detail {
 class TaskBase;
 class Inbox;
+struct LoopAccess;
 
 // ReadyItem: one entry of the ready queue: an internal callback (fn, context)
 // or a user's Handle.
@@ -183,22 +184,16 @@ class EventLoop {
   // finish its work (blocking this thread; run() calls it last).
   ThreadPoolExecutor& default_executor();
   void shutdown_default_executor();
-  // schedule: an internal callback on the ready queue (no handle).
-  void schedule(void (*fn)(void*), void* context);
-  // post: fn runs on this loop's thread, from any thread; false (fn dropped)
-  // once the loop is closed. The inbox outlives the loop for late posters.
-  std::shared_ptr<detail::Inbox> inbox() const noexcept { return inbox_; }
-  void adopt(detail::TaskBase& task) noexcept;
-  void forget(detail::TaskBase& task) noexcept;
-  detail::TaskBase* first_task() const noexcept { return tasks_; }
-  void check_open() const;
-  void timer_cancelled() noexcept { ++cancelled_timers_; }
-  // A task awaits a concur::Future: while one does, the loop polls its
-  // inbox for a short while before it sleeps (see wait_for_events).
-  void bridge_started() noexcept { ++pending_bridges_; }
-  void bridge_ended() noexcept { --pending_bridges_; }
 
  private:
+  friend struct detail::LoopAccess;
+
+  // schedule: an internal callback on the ready queue (no handle).
+  void schedule(void (*fn)(void*), void* context);
+  void adopt(detail::TaskBase& task) noexcept;
+  void forget(detail::TaskBase& task) noexcept;
+  void check_open() const;
+
   void run_once();
   void wait_for_events(int timeout_ms);
   void run_ready(const detail::ReadyItem& item);
@@ -237,6 +232,27 @@ class EventLoop {
   bool debug_ = false;
   std::chrono::nanoseconds slow_callback_ = std::chrono::milliseconds(100);
 };
+
+namespace detail {
+
+// LoopAccess: the loop's private side, for concur's own asyncio types:
+// futures schedule their callbacks, tasks leave the loop's list, timers
+// count their cancellation, and a task awaiting a concur::Future posts
+// through the inbox (which outlives the loop for late posters) and makes
+// the loop poll it briefly before it sleeps.
+struct LoopAccess {
+  static void schedule(EventLoop& loop, void (*fn)(void*), void* context) {
+    loop.schedule(fn, context);
+  }
+  static void forget(EventLoop& loop, TaskBase& task) noexcept { loop.forget(task); }
+  static TaskBase* first_task(const EventLoop& loop) noexcept { return loop.tasks_; }
+  static void timer_cancelled(EventLoop& loop) noexcept { ++loop.cancelled_timers_; }
+  static std::shared_ptr<Inbox> inbox(const EventLoop& loop) noexcept { return loop.inbox_; }
+  static void bridge_started(EventLoop& loop) noexcept { ++loop.pending_bridges_; }
+  static void bridge_ended(EventLoop& loop) noexcept { --loop.pending_bridges_; }
+};
+
+}  // namespace detail
 
 // get_running_loop: the loop running in this thread; RuntimeError("no
 // running event loop") outside one.

@@ -61,16 +61,17 @@ class FutureBridge {
     TaskBase& task = running_task_or_throw("co_await of a concur::Future");
     woken_.emplace(task.loop());
     link_ = std::make_shared<BridgeLink>(BridgeLink{&*woken_});
-    future_.add_done_callback([link = link_, inbox = task.loop().inbox()](const Future<T>&) {
-      auto* post = new HandleState;
-      post->fn = [link] {
-        if (link->target != nullptr && !link->target->done()) link->target->finish();
-      };
-      inbox->post(post);  // dropped if the loop is gone
-    });
+    future_.add_done_callback(
+        [link = link_, inbox = LoopAccess::inbox(task.loop())](const Future<T>&) {
+          auto* post = new HandleState;
+          post->fn = [link] {
+            if (link->target != nullptr && !link->target->done()) link->target->finish();
+          };
+          inbox->post(post);  // dropped if the loop is gone
+        });
     task.park_on(*woken_, resume);
     loop_ = &task.loop();
-    loop_->bridge_started();
+    LoopAccess::bridge_started(*loop_);
   }
   decltype(auto) await_resume() {
     end_wait();
@@ -90,7 +91,7 @@ class FutureBridge {
 
  private:
   void end_wait() noexcept {
-    if (loop_ != nullptr) std::exchange(loop_, nullptr)->bridge_ended();
+    if (loop_ != nullptr) LoopAccess::bridge_ended(*std::exchange(loop_, nullptr));
   }
 
   Future<T> future_;
