@@ -532,7 +532,7 @@ void EventLoop::forget(detail::TaskBase& task) noexcept {
   }
   if (task.next_in_loop != nullptr) task.next_in_loop->prev_in_loop = task.prev_in_loop;
   task.prev_in_loop = task.next_in_loop = nullptr;
-  task.release();  // the loop's reference: may destroy the task
+  task.release_ref();  // the loop's reference: may destroy the task
 }
 
 void EventLoop::destroy_unfinished_tasks() noexcept {
@@ -541,7 +541,7 @@ void EventLoop::destroy_unfinished_tasks() noexcept {
     task.add_ref();  // alive while its frame goes
     task.destroy_frame();
     if (tasks_ == &task) forget(task);
-    task.release();
+    task.release_ref();
   }
 }
 

@@ -29,6 +29,7 @@
 #include "concur/asyncio/event_loop.hpp"
 #include "concur/detail/asyncio/loop_future.hpp"
 #include "concur/detail/asyncio/task_base.hpp"
+#include "concur/detail/state_ref.hpp"
 #include "concur/errors.hpp"
 
 namespace concur::asyncio {
@@ -102,26 +103,7 @@ class TaskState<void> final : public TaskBase {
 };
 
 // TaskRef: the counted reference both handle types share.
-class TaskRef {
- public:
-  TaskRef() = default;
-  explicit TaskRef(TaskBase* adopted) noexcept : task_(adopted) {}
-  TaskRef(const TaskRef& other) noexcept : task_(other.task_) {
-    if (task_ != nullptr) task_->add_ref();
-  }
-  TaskRef(TaskRef&& other) noexcept : task_(std::exchange(other.task_, nullptr)) {}
-  TaskRef& operator=(TaskRef other) noexcept {
-    std::swap(task_, other.task_);
-    return *this;
-  }
-  ~TaskRef() {
-    if (task_ != nullptr) task_->release();
-  }
-  TaskBase* get() const noexcept { return task_; }
-
- private:
-  TaskBase* task_ = nullptr;
-};
+using TaskRef = concur::detail::StateRef<TaskBase>;
 
 [[noreturn]] void throw_empty_task();
 

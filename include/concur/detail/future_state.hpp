@@ -30,6 +30,7 @@
 #include "concur/detail/deadline.hpp"
 #include "concur/detail/lock_guard.hpp"
 #include "concur/detail/parking.hpp"
+#include "concur/detail/state_ref.hpp"
 #include "concur/detail/thread_annotations.hpp"
 #include "concur/lock.hpp"
 
@@ -216,29 +217,5 @@ class FutureState<void> : public FutureStateBase {
 
 // fail_abandoned: fails a future whose Promise was destroyed first.
 void fail_abandoned(FutureStateBase& state) noexcept;
-
-// StateRef: an owning pointer to a shared state (the intrusive count).
-template <class State>
-class StateRef {
- public:
-  StateRef() = default;
-  explicit StateRef(State* adopted) noexcept : state_(adopted) {}
-  StateRef(const StateRef& other) noexcept : state_(other.state_) {
-    if (state_ != nullptr) state_->add_ref();
-  }
-  StateRef(StateRef&& other) noexcept : state_(std::exchange(other.state_, nullptr)) {}
-  StateRef& operator=(StateRef other) noexcept {
-    std::swap(state_, other.state_);
-    return *this;
-  }
-  ~StateRef() {
-    if (state_ != nullptr) state_->release_ref();
-  }
-  State* get() const noexcept { return state_; }
-  State* operator->() const noexcept { return state_; }
-
- private:
-  State* state_ = nullptr;
-};
 
 }  // namespace concur::detail

@@ -31,7 +31,7 @@ class TaskBase : public LoopFuture {
   ~TaskBase() override;
 
   void add_ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
-  void release() noexcept {
+  void release_ref() noexcept {
     // acq_rel: the last owner sees every other owner's writes.
     if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
   }
