@@ -114,6 +114,36 @@ TEST(WireTest, EachSideAcceptsOnlyTheOtherSidesKindsAndLimits) {
   EXPECT_THROW(decode(task.substr(0, 23), wire::Sender::parent), ValueError);
 }
 
+TEST(WireTest, TooManyDescriptorsAndBadRegionReferencesAreRefused) {
+  wire::Header header;
+  header.kind = wire::Kind::outcome_in_region;
+  header.descriptors = wire::kMaxDescriptors + 1;
+  header.size = sizeof(wire::RegionRef);
+  const std::string bytes(reinterpret_cast<const char*>(&header), sizeof header);
+  detail::ByteReader in(bytes);
+  EXPECT_THROW(wire::decode_header(in, wire::Sender::worker), ValueError);
+
+  auto ref = [](std::uint32_t slot, std::uint32_t flags, std::uint64_t size) {
+    const wire::RegionRef r{slot, flags, size};
+    return std::string(reinterpret_cast<const char*>(&r), sizeof r);
+  };
+  EXPECT_EQ(wire::decode_region_ref(ref(1, wire::kOneShot, 99), 0).size, 99u);
+  EXPECT_THROW(wire::decode_region_ref(ref(wire::kRegionSlots, 0, 99), 0), ValueError);
+  EXPECT_THROW(wire::decode_region_ref(ref(0, 4, 99), 0), ValueError);
+  EXPECT_THROW(wire::decode_region_ref(ref(0, wire::kNewRegion, 99), 0), ValueError);
+  EXPECT_THROW(wire::decode_region_ref(ref(0, 0, 0), 0), ValueError);
+  EXPECT_THROW(wire::decode_region_ref(ref(0, 0, wire::kMaxPayload + 1), 0), ValueError);
+  EXPECT_THROW(wire::decode_region_ref(ref(0, 0, 1) + "x", 0), ValueError);
+  EXPECT_THROW(wire::decode_region_ref(ref(0, 0, 1).substr(0, 15), 0), ValueError);
+}
+
+TEST(WireTest, RegionsGrowInPowersOfTwoUntilTheyServeOnePayload) {
+  EXPECT_EQ(wire::region_capacity(1), std::size_t{1} << 20);
+  EXPECT_EQ(wire::region_capacity((std::size_t{1} << 20) + 1), std::size_t{2} << 20);
+  EXPECT_EQ(wire::region_capacity(wire::kMaxReusedRegion), wire::kMaxReusedRegion);
+  EXPECT_EQ(wire::region_capacity(wire::kMaxReusedRegion + 1), wire::kMaxReusedRegion + 1);
+}
+
 TEST(ByteReaderTest, AStringLongerThanTheBytesLeftIsRefusedAndNothingIsConsumed) {
   std::string bytes(8, '\0');
   bytes[0] = 9;  // a length of 9 with 3 bytes behind it

@@ -16,5 +16,6 @@
 #include "concur/queue.hpp"
 #include "concur/semaphore.hpp"
 #include "concur/serialize.hpp"
+#include "concur/shared_memory.hpp"
 #include "concur/task_options.hpp"
 #include "concur/thread_pool_executor.hpp"

@@ -84,6 +84,11 @@ struct ProcessPoolOptions {
   std::optional<std::ptrdiff_t> max_tasks_per_child = std::nullopt;
   // start_method: default spawn if concur::init() was called, else fork.
   std::optional<StartMethod> start_method = std::nullopt;
+  // shm_threshold: an encoded call or outcome longer than this many bytes
+  // travels through shared memory (a region each worker reuses from task
+  // to task) instead of the worker's socket; 0: never. See
+  // <concur/shared_memory.hpp> for memory shared on purpose.
+  std::size_t shm_threshold = std::size_t{64} << 10;
 };
 
 class ProcessPoolExecutor {

@@ -8,7 +8,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
+#include "concur/detail/attachments.hpp"
 #include "pool.hpp"
 
 namespace concur {
@@ -16,13 +20,30 @@ namespace concur {
 void ProcessPoolExecutor::Impl::flush(Worker& worker) {
   const bool was_waiting = worker.waiting_to_send;
   while (worker.sent < worker.outbox.size() && worker.process.to_worker) {
-    const ssize_t n = ::send(worker.process.to_worker.get(), worker.outbox.data() + worker.sent,
-                             worker.outbox.size() - worker.sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+    // Send up to the next byte that carries descriptors; a chunk that
+    // starts with such a byte carries them (they go with its first byte).
+    std::size_t end = worker.outbox.size();
+    const std::vector<int>* fds = nullptr;
+    auto& pending = worker.outbox_descriptors;
+    if (!pending.empty()) {
+      if (pending.front().offset == worker.sent) {
+        fds = &pending.front().fds;
+        if (pending.size() > 1) end = pending[1].offset;
+      } else {
+        end = pending.front().offset;
+      }
+    }
+    const long n =
+        wire::send_some(worker.process.to_worker.get(),
+                        std::string_view(worker.outbox).substr(worker.sent, end - worker.sent),
+                        fds != nullptr ? fds->data() : nullptr, fds != nullptr ? fds->size() : 0,
+                        MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno != EAGAIN) worker.closing = true;  // it is dying; the pidfd will say
       break;
     }
+    if (fds != nullptr) pending.pop_front();
     worker.sent += static_cast<std::size_t>(n);
   }
   if (worker.sent == worker.outbox.size()) {
@@ -38,8 +59,18 @@ void ProcessPoolExecutor::Impl::flush(Worker& worker) {
 
 void ProcessPoolExecutor::Impl::receive(Worker& worker) {
   char buffer[1 << 16];
+  std::vector<int> fds;
   while (worker.process.from_worker) {
-    const ssize_t n = ::recv(worker.process.from_worker.get(), buffer, sizeof buffer, MSG_DONTWAIT);
+    bool truncated = false;
+    const long n = wire::receive_some(worker.process.from_worker.get(), buffer, sizeof buffer, fds,
+                                      truncated, MSG_DONTWAIT);
+    for (int fd : fds)
+      worker.received.emplace_back(fd);
+    fds.clear();
+    if (truncated || worker.received.size() > 2 * wire::kMaxDescriptors) {
+      corrupt(worker, "more descriptors than its frames announce");
+      return;
+    }
     if (n == 0) {
       worker.closing = true;  // end of file: it is exiting
       return;
@@ -79,10 +110,21 @@ void ProcessPoolExecutor::Impl::check_header(const Worker& worker, const wire::H
 bool ProcessPoolExecutor::Impl::handle_frames(Worker& worker) {
   for (;;) {
     std::optional<wire::FrameParser::Frame> frame;
+    std::vector<detail::UniqueFd> descriptors;
     try {
       frame = worker.inbox.next();
       if (frame) {
-        check_header(worker, wire::Header{wire::kMagic, frame->kind, frame->id, 0});
+        check_header(worker, wire::Header{wire::kMagic, frame->kind, 0, frame->id, 0});
+        // A frame's descriptors came with its first byte: they are here.
+        if (frame->descriptors > worker.received.size()) {
+          throw ValueError("a frame announcing " + std::to_string(frame->descriptors) +
+                           " descriptors, of which " + std::to_string(worker.received.size()) +
+                           " came");
+        }
+        const auto taken = worker.received.begin() + frame->descriptors;
+        descriptors.assign(std::make_move_iterator(worker.received.begin()),
+                           std::make_move_iterator(taken));
+        worker.received.erase(worker.received.begin(), taken);
       } else if (const auto header = worker.inbox.incomplete_header()) {
         check_header(worker, *header);  // before waiting for its payload
       }
@@ -100,7 +142,8 @@ bool ProcessPoolExecutor::Impl::handle_frames(Worker& worker) {
         initializer_failed(worker, frame->payload);
         return false;
       case wire::Kind::outcome:
-        if (!outcome(worker, *frame)) return false;
+      case wire::Kind::outcome_in_region:
+        if (!outcome(worker, *frame, std::move(descriptors))) return false;
         break;
       default:
         corrupt(worker, "a frame of a kind workers do not send");
@@ -109,20 +152,54 @@ bool ProcessPoolExecutor::Impl::handle_frames(Worker& worker) {
   }
 }
 
-bool ProcessPoolExecutor::Impl::outcome(Worker& worker, const wire::FrameParser::Frame& frame) {
+// outcome_bytes: where the frame's outcome is: its payload, or the region
+// it names (a new one is the first descriptor, checked and mapped here;
+// `one_shot` is set to its slot if it is to be unmapped once read).
+std::string_view ProcessPoolExecutor::Impl::outcome_bytes(
+    Worker& worker, const wire::FrameParser::Frame& frame,
+    std::vector<detail::UniqueFd>& descriptors, std::optional<std::uint32_t>& one_shot) {
+  if (frame.kind == wire::Kind::outcome) return frame.payload;
+  const wire::RegionRef ref =
+      wire::decode_region_ref(frame.payload, static_cast<std::uint16_t>(descriptors.size()));
+  detail::SharedMapping& region = worker.outcome_regions[ref.slot];
+  if ((ref.flags & wire::kNewRegion) != 0) {
+    region = {};
+    region = detail::SharedMapping::adopt(
+        std::exchange(descriptors.front(), detail::UniqueFd()).release(),
+        static_cast<std::size_t>(ref.size), detail::SharedMapping::Populate::yes);
+    descriptors.erase(descriptors.begin());
+  }
+  if ((ref.flags & wire::kOneShot) != 0) one_shot = ref.slot;
+  if (region.size() < ref.size) {
+    throw ValueError("an outcome of " + std::to_string(ref.size) + " bytes in a region of " +
+                     std::to_string(region.size()));
+  }
+  return {reinterpret_cast<const char*>(region.data()), static_cast<std::size_t>(ref.size)};
+}
+
+bool ProcessPoolExecutor::Impl::outcome(Worker& worker, wire::FrameParser::Frame& frame,
+                                        std::vector<detail::UniqueFd> descriptors) {
   if (worker.calls.empty() || !worker.front_started) {
     corrupt(worker, "an outcome for a call it was not running");
     return false;
   }
   RemoteJob& job = worker.calls.front();
+  std::optional<std::uint32_t> one_shot;
   try {
-    job.deliver(*job.state.get(), frame.payload);
+    const std::string_view bytes = outcome_bytes(worker, frame, descriptors, one_shot);
+    detail::Attachments attachments;
+    for (detail::UniqueFd& fd : descriptors)
+      attachments.incoming.push_back(fd.release());
+    const detail::AttachmentScope scope(attachments);
+    job.deliver(*job.state.get(), bytes);
   } catch (const InvalidStateError&) {
     // Cannot happen for a RUNNING future; ignore rather than lose the worker.
   } catch (const std::exception& e) {
     corrupt(worker, std::string("an undecodable outcome (") + e.what() + ")");
     return false;
   }
+  if (one_shot) worker.outcome_regions[*one_shot] = {};  // read: unmapped
+  free_argument_region(worker, job.sent_as);
   worker.calls.pop_front();
   worker.deadline.reset();
   if (!worker.calls.empty()) start_clock(worker, worker.calls.front());

@@ -24,6 +24,7 @@
 #include "concur/errors.hpp"
 #include "launcher.hpp"
 #include "pidfd.hpp"
+#include "wire.hpp"
 #include "worker.hpp"
 
 namespace concur::detail {
@@ -100,47 +101,30 @@ struct Reply {
 
 // send_with_fds: one message carrying `count` descriptors (SCM_RIGHTS).
 bool send_with_fds(int socket, const void* data, std::size_t size, const int* fds, int count) {
-  iovec io{const_cast<void*>(data), size};
-  msghdr message{};
-  message.msg_iov = &io;
-  message.msg_iovlen = 1;
-  alignas(cmsghdr) char control[CMSG_SPACE(2 * sizeof(int))] = {};
-  if (count > 0) {
-    message.msg_control = control;
-    message.msg_controllen = CMSG_SPACE(count * sizeof(int));
-    cmsghdr* header = CMSG_FIRSTHDR(&message);
-    header->cmsg_level = SOL_SOCKET;
-    header->cmsg_type = SCM_RIGHTS;
-    header->cmsg_len = CMSG_LEN(count * sizeof(int));
-    std::memcpy(CMSG_DATA(header), fds, count * sizeof(int));
-  }
-  ssize_t n;
+  const std::string_view bytes(static_cast<const char*>(data), size);
+  long n;
   do {
-    n = ::sendmsg(socket, &message, MSG_NOSIGNAL);
+    n = wire::send_some(socket, bytes, fds, static_cast<std::size_t>(count), MSG_NOSIGNAL);
   } while (n < 0 && errno == EINTR);
-  return n == static_cast<ssize_t>(size);
+  return n == static_cast<long>(size);
 }
 
 // receive_with_fds: one message and up to two descriptors it carries (the
-// rest -1); returns the bytes read, 0 at end of file, -1 on error.
+// rest -1, any more closed); returns the bytes read, 0 at end of file, -1
+// on error.
 ssize_t receive_with_fds(int socket, void* data, std::size_t size, int (&fds)[2]) {
   fds[0] = fds[1] = -1;
-  iovec io{data, size};
-  msghdr message{};
-  message.msg_iov = &io;
-  message.msg_iovlen = 1;
-  alignas(cmsghdr) char control[CMSG_SPACE(2 * sizeof(int))] = {};
-  message.msg_control = control;
-  message.msg_controllen = sizeof control;
-  ssize_t n;
+  std::vector<int> received;
+  bool truncated = false;
+  long n;
   do {
-    n = ::recvmsg(socket, &message, MSG_CMSG_CLOEXEC);
+    n = wire::receive_some(socket, data, size, received, truncated, 0);
   } while (n < 0 && errno == EINTR);
-  for (cmsghdr* header = CMSG_FIRSTHDR(&message); header != nullptr;
-       header = CMSG_NXTHDR(&message, header)) {
-    if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_RIGHTS) {
-      const std::size_t count = (header->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-      std::memcpy(fds, CMSG_DATA(header), std::min<std::size_t>(count, 2) * sizeof(int));
+  for (std::size_t i = 0; i < received.size(); ++i) {
+    if (i < 2) {
+      fds[i] = received[i];
+    } else {
+      ::close(received[i]);
     }
   }
   return n;

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <optional>
 #include <string>
@@ -143,14 +144,61 @@ std::optional<detail::RemoteJob> ProcessPoolExecutor::Impl::next_job() {
 }
 
 void ProcessPoolExecutor::Impl::send(Worker& worker, RemoteJob job) {
-  if (worker.calls.empty()) start_clock(worker, job);
-  ++worker.calls_sent;
   // The call's bytes stay with the job until its outcome arrives: a call
   // its worker never started is sent again to another.
   job.sent_as = next_call_id_++;
-  wire::append_frame(worker.outbox, wire::Kind::task, job.sent_as, job.call);
+  std::vector<int> fds;
+  std::string reference;
+  const bool in_region = shm_threshold_ != 0 && job.call.size() > shm_threshold_;
+  if (in_region && !place_in_region(worker, job, reference, fds)) return;  // it failed the call
+  for (const detail::SharedRegion& region : job.attachments)
+    fds.push_back(region->fd());
+  if (!fds.empty()) worker.outbox_descriptors.push_back({worker.outbox.size(), fds});
+  wire::append_frame(worker.outbox, in_region ? wire::Kind::task_in_region : wire::Kind::task,
+                     job.sent_as, in_region ? std::string_view(reference) : job.call,
+                     static_cast<std::uint16_t>(fds.size()));
+  if (worker.calls.empty()) start_clock(worker, job);
+  ++worker.calls_sent;
   worker.calls.push_back(std::move(job));
   flush(worker);
+}
+
+// place_in_region: copies the call into one of the worker's argument
+// regions - the one the other call it holds (if any) does not use - and
+// sets `reference` to the frame's payload; a new region's descriptor goes
+// first in `fds`. False if no region could be had: the call failed.
+bool ProcessPoolExecutor::Impl::place_in_region(Worker& worker, RemoteJob& job,
+                                                std::string& reference, std::vector<int>& fds) {
+  const std::uint32_t slot = worker.argument_regions[0].holds == 0 ? 0 : 1;
+  ArgumentRegion& region = worker.argument_regions[slot];
+  wire::RegionRef ref{slot, 0, job.call.size()};
+  if (region.memory.size() < job.call.size()) {
+    region.memory = {};  // the old one first: memory is what may be short
+    try {
+      region.memory = detail::SharedMapping::create(wire::region_capacity(job.call.size()),
+                                                    detail::SharedMapping::Populate::yes);
+    } catch (...) {
+      fail(job, std::current_exception());
+      return false;
+    }
+    ref.flags |= wire::kNewRegion;
+    fds.push_back(region.memory.fd());
+  }
+  if (region.memory.size() > wire::kMaxReusedRegion) ref.flags |= wire::kOneShot;
+  std::memcpy(region.memory.data(), job.call.data(), job.call.size());
+  region.holds = job.sent_as;
+  detail::write_pod(reference, ref);
+  return true;
+}
+
+// free_argument_region: the region `call` was read from may take the next
+// call (a one-shot region is dropped).
+void ProcessPoolExecutor::Impl::free_argument_region(Worker& worker, std::uint64_t call) {
+  for (ArgumentRegion& region : worker.argument_regions) {
+    if (region.holds != call) continue;
+    region.holds = 0;
+    if (region.memory.size() > wire::kMaxReusedRegion) region.memory = {};
+  }
 }
 
 void ProcessPoolExecutor::Impl::start_clock(Worker& worker, const RemoteJob& job) {
@@ -189,6 +237,7 @@ bool ProcessPoolExecutor::Impl::start_worker() {
   worker->id = next_worker_id_++;
   worker->process = std::move(process);
   std::string setup;
+  detail::write_pod(setup, wire::Setup{shm_threshold_});
   if (initializer_ != nullptr) detail::write_pod(setup, initializer_address_);
   wire::append_frame(worker->outbox, wire::Kind::setup, 0, setup);
   watch(worker->process.from_worker.get(), EPOLLIN | EPOLLRDHUP | EPOLLET, kFromWorkerTag,

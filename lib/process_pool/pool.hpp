@@ -25,6 +25,7 @@
 
 #include "concur/detail/deadline.hpp"
 #include "concur/detail/mutex.hpp"
+#include "concur/detail/shared_mapping.hpp"
 #include "concur/detail/thread_annotations.hpp"
 #include "concur/process_pool_executor.hpp"
 #include "launcher.hpp"
@@ -79,6 +80,14 @@ class ProcessPoolExecutor::Impl : public std::enable_shared_from_this<Impl> {
     fail(job, std::make_exception_ptr(E(message)));
   }
 
+  // ArgumentRegion: shared memory the worker reads calls from, reused from
+  // call to call; `holds` is the call (its sent_as) whose bytes are in it
+  // until its outcome arrives, 0 if free.
+  struct ArgumentRegion {
+    detail::SharedMapping memory;
+    std::uint64_t holds = 0;
+  };
+
   struct Worker {
     std::uint64_t id = 0;
     detail::WorkerProcess process;
@@ -87,7 +96,16 @@ class ProcessPoolExecutor::Impl : public std::enable_shared_from_this<Impl> {
     bool front_started = true;                  // false once the running call was taken away
     std::string outbox;
     std::size_t sent = 0;
-    bool waiting_to_send = false;  // EPOLLOUT asked for
+    // Descriptors to attach to the outbox's byte at `offset`, in order.
+    struct Attachment {
+      std::size_t offset;
+      std::vector<int> fds;  // owned elsewhere: by the call or a region
+    };
+    std::deque<Attachment> outbox_descriptors;
+    std::vector<detail::UniqueFd> received;  // descriptors not yet claimed by a frame
+    ArgumentRegion argument_regions[wire::kRegionSlots];
+    detail::SharedMapping outcome_regions[wire::kRegionSlots];  // the worker's, mapped here
+    bool waiting_to_send = false;                               // EPOLLOUT asked for
     detail::wire::FrameParser inbox;
     bool ready = false;           // its initializer ran
     bool closing = false;         // no more calls: retiring, killed, or at end of file
@@ -112,6 +130,8 @@ class ProcessPoolExecutor::Impl : public std::enable_shared_from_this<Impl> {
   bool has_pending() const;
   std::optional<RemoteJob> next_job();
   void send(Worker& worker, RemoteJob job);
+  bool place_in_region(Worker& worker, RemoteJob& job, std::string& reference,
+                       std::vector<int>& fds);
   void start_clock(Worker& worker, const RemoteJob& job);
   bool start_worker();
   void publish_pids();
@@ -123,7 +143,12 @@ class ProcessPoolExecutor::Impl : public std::enable_shared_from_this<Impl> {
   static std::uint64_t expected_id(const Worker& worker);
   static void check_header(const Worker& worker, const detail::wire::Header& header);
   bool handle_frames(Worker& worker);
-  bool outcome(Worker& worker, const detail::wire::FrameParser::Frame& frame);
+  bool outcome(Worker& worker, wire::FrameParser::Frame& frame,
+               std::vector<detail::UniqueFd> descriptors);
+  std::string_view outcome_bytes(Worker& worker, const wire::FrameParser::Frame& frame,
+                                 std::vector<detail::UniqueFd>& descriptors,
+                                 std::optional<std::uint32_t>& one_shot);
+  void free_argument_region(Worker& worker, std::uint64_t call);
 
   // failures.cpp
   void kill(Worker& worker);
@@ -138,6 +163,7 @@ class ProcessPoolExecutor::Impl : public std::enable_shared_from_this<Impl> {
   const std::size_t max_workers_;
   const std::size_t max_tasks_;
   const StartMethod method_;
+  const std::size_t shm_threshold_;
   void (*const initializer_)();
   detail::CodeAddress initializer_address_;
   std::unique_ptr<detail::Launcher> launcher_;

@@ -53,6 +53,7 @@ ProcessPoolExecutor::Impl::Impl(ProcessPoolOptions options)
     : max_workers_(checked_max_workers(options.max_workers)),
       max_tasks_(checked_max_tasks(options.max_tasks_per_child)),
       method_(chosen_start_method(options.start_method)),
+      shm_threshold_(options.shm_threshold),
       initializer_(options.initializer) {
   detail::refuse_pools_in_unhooked_worker();
   if (method_ == StartMethod::spawn && !detail::init_was_called()) {

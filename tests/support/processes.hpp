@@ -129,23 +129,54 @@ inline std::set<std::string> shared_memory_segments() {
   return names;
 }
 
+// under_sanitizer: whether this build runs under ASan or TSan (whose
+// shadow memory needs address space a test may want to limit).
+constexpr bool under_sanitizer() {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  return true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+  return true;
+#else
+  return false;
+#endif
+#else
+  return false;
+#endif
+}
+
+// shared_memory_mappings: this process's mappings of anonymous shared
+// memory (memfd regions), as the lines of /proc/self/maps that name one.
+inline std::multiset<std::string> shared_memory_mappings() {
+  std::multiset<std::string> mappings;
+  std::ifstream maps("/proc/self/maps");
+  for (std::string line; std::getline(maps, line);) {
+    if (line.find("/memfd:") != std::string::npos) mappings.insert(line);
+  }
+  return mappings;
+}
+
 // NothingLeaks: a fixture that fails a test which leaves a child process
-// (even a zombie), a descriptor or a shared-memory segment behind.
+// (even a zombie), a descriptor, a shared-memory segment or a mapping of
+// shared memory behind.
 class NothingLeaks : public ::testing::Test {
  protected:
   void SetUp() override {
     fds_before_ = open_descriptors();
     shm_before_ = shared_memory_segments();
+    mappings_before_ = shared_memory_mappings();
   }
   void TearDown() override {
     EXPECT_EQ(child_processes(), std::set<int>{}) << "child processes outlived the test";
     EXPECT_EQ(open_descriptors(), fds_before_) << "descriptors leaked";
     EXPECT_EQ(shared_memory_segments(), shm_before_) << "shared memory leaked";
+    EXPECT_EQ(shared_memory_mappings(), mappings_before_) << "shared-memory mappings leaked";
   }
 
  private:
   std::set<int> fds_before_;
   std::set<std::string> shm_before_;
+  std::multiset<std::string> mappings_before_;
 };
 
 }  // namespace concur::test

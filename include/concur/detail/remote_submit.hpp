@@ -10,7 +10,9 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
+#include "concur/detail/attachments.hpp"
 #include "concur/detail/executor_access.hpp"
 #include "concur/detail/remote_call.hpp"
 #include "concur/future.hpp"
@@ -23,6 +25,7 @@ struct RemoteJob {
   StateRef<FutureStateBase> state;
   void (*deliver)(FutureStateBase&, std::string_view);  // the outcome's decoder
   std::string call;                                     // encode_call()'s bytes
+  std::vector<SharedRegion> attachments;                // the shared memory it refers to
   std::optional<std::chrono::nanoseconds> timeout;
   int deaths = 0;             // workers that died holding it (see kMaxDeathsPerCall)
   std::uint64_t sent_as = 0;  // the frame id of its last sending; its outcome must echo it
@@ -72,10 +75,18 @@ auto submit_remote(E& executor, const TaskOptions& options, F&& fn, Args&&... ar
   StateRef<FutureState<R>> state(new FutureState<R>());
   Future<R> future = make_future<R>(state);
   state->add_ref();  // the job's reference
-  RemoteJob job{StateRef<FutureStateBase>(state.get()), &deliver_outcome<R>, std::string(),
+  RemoteJob job{StateRef<FutureStateBase>(state.get()),
+                &deliver_outcome<R>,
+                std::string(),
+                {},
                 options.timeout};
   try {
-    job.call = encode_call<Fn, std::decay_t<Args>...>(fn, args...);
+    Attachments attachments;
+    {
+      const AttachmentScope scope(attachments);
+      job.call = encode_call<Fn, std::decay_t<Args>...>(fn, args...);
+    }
+    job.attachments = std::move(attachments.outgoing);
   } catch (...) {
     state->set_exception(std::current_exception());
     return future;
