@@ -21,6 +21,7 @@ benchmarks:
 	python3 bench/compare_cpython_process_pool.py build/bench/bench/concur_bench_process_pool
 	python3 bench/compare_cpython_gil.py build/bench/bench/concur_gil_experiments
 	python3 bench/compare_asyncio.py build/bench/bench/concur_bench_asyncio
+	python3 bench/compare_transfer.py build/bench/bench/concur_bench_transfer
 
 test:
 	bash cmake/install-deps.sh test

@@ -96,10 +96,11 @@ SharedMapping SharedMapping::adopt(int fd, std::size_t needed, Populate populate
     throw ValueError("concur: a descriptor offered as shared memory is not a memfd");
   }
   if ((static_cast<unsigned>(seals) & kSizeSeals) != kSizeSeals) {
-    throw ValueError("concur: a shared-memory region whose size is not sealed (it could shrink "
-                     "under its mapping)");
+    throw ValueError(
+        "concur: a shared-memory region whose size is not sealed (it could shrink "
+        "under its mapping)");
   }
-  struct stat status{};
+  struct stat status {};
   if (::fstat(fd, &status) != 0) fail(errno, "fstat of a shared-memory region");
   const auto size = static_cast<std::size_t>(status.st_size);
   if (size < needed || size == 0) {

@@ -1,6 +1,7 @@
 // libFuzzer target: the parent's parser of frames from a worker, fed the
 // input in pieces (the first byte sets their size, as a socket splits a
-// stream). Bad bytes must end in ValueError; nothing else may happen.
+// stream), and the region references such frames carry. Bad bytes must
+// end in ValueError; nothing else may happen.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -21,6 +22,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       parser.feed(bytes + at, std::min(piece, length - at));
       while (const auto frame = parser.next()) {
         if (frame->payload.size() > wire::kMaxWorkerPayload) __builtin_trap();
+        if (frame->descriptors > wire::kMaxDescriptors) __builtin_trap();
+        if (frame->kind == wire::Kind::outcome_in_region) {
+          try {
+            const wire::RegionRef ref = wire::decode_region_ref(frame->payload, frame->descriptors);
+            if (ref.slot >= wire::kRegionSlots || ref.size > wire::kMaxPayload) __builtin_trap();
+          } catch (const concur::ValueError&) {
+          }
+        }
       }
       if (const auto header = parser.incomplete_header()) {
         if (header->size > wire::kMaxWorkerPayload) __builtin_trap();
