@@ -4,7 +4,8 @@ socket path and CPython, on this machine, in one run.
 
   python3 bench/compare_transfer.py [path/to/concur_bench_transfer]
 
-Runs concur_bench_transfer (Google Benchmark, JSON) and then CPython's
+Runs concur_bench_transfer (Google Benchmark, JSON; each benchmark in a
+process of its own) and then CPython's
 concurrent.futures.ProcessPoolExecutor (2 workers) on the same shapes: 48
 tasks x 1 MiB, 4 x 64 MiB, 1 x 512 MiB, as arguments (each task reads two
 bytes of its argument) and as results (each task returns that many bytes).
@@ -96,17 +97,24 @@ def python_figures():
 
 
 def concur_figures(binary):
-    out = subprocess.run([binary, "--benchmark_format=json", "--benchmark_min_time=0.3"],
-                         check=True, capture_output=True, text=True).stdout
+    # Each benchmark in a process of its own: what a big copy costs depends
+    # on the allocator's state (memory kept from an earlier benchmark saves
+    # the page faults of fresh memory), so none inherits another's heap.
+    names = subprocess.run([binary, "--benchmark_list_tests"], check=True, capture_output=True,
+                           text=True).stdout.split()
     figures = {}
-    for b in json.loads(out)["benchmarks"]:
-        name = b["name"]
-        if b.get("error_occurred"):
-            continue  # the socket path refuses results over 512 MiB
-        if "bytes_per_second" in b:
-            figures[name.replace("/real_time", "")] = b["bytes_per_second"] / 1e9
-        else:
-            figures[name.replace("/real_time", "")] = b["real_time"]  # microseconds or ms
+    for test in names:
+        out = subprocess.run([binary, "--benchmark_format=json", "--benchmark_min_time=0.5",
+                              f"--benchmark_filter=^{test}$"],
+                             check=True, capture_output=True, text=True).stdout
+        for b in json.loads(out)["benchmarks"]:
+            name = b["name"].replace("/real_time", "")
+            if b.get("error_occurred"):
+                continue  # the socket path refuses results over 512 MiB
+            if "bytes_per_second" in b:
+                figures[name] = b["bytes_per_second"] / 1e9
+            else:
+                figures[name] = b["real_time"]  # microseconds or milliseconds
     return figures
 
 
