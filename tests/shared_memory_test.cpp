@@ -482,6 +482,32 @@ TEST_P(SharedMemoryTest, SHM_25_BuffersInAMapCallReachEveryChunk) {
     EXPECT_EQ(sizes[i], (i + 1) * 100);
 }
 
+std::size_t count_buffers(std::vector<SharedBuffer> buffers) {
+  return buffers.size();
+}
+std::vector<SharedBuffer> make_buffers(std::size_t n) {
+  std::vector<SharedBuffer> buffers;
+  for (std::size_t i = 0; i < n; ++i)
+    buffers.emplace_back(64);
+  return buffers;
+}
+
+TEST_P(SharedMemoryTest, SHM_28_MoreDistinctBuffersThanAFrameCarriesAreAValueErrorEitherWay) {
+  ProcessPoolExecutor pool(options(1));
+  EXPECT_EQ(pool.submit(count_buffers, make_buffers(detail::kMaxAttachments)).result(kHangGuard),
+            detail::kMaxAttachments);
+  auto too_many = pool.submit(count_buffers, make_buffers(detail::kMaxAttachments + 1));
+  EXPECT_CONTAINS(failure_of<ValueError>(too_many), "at most 63 distinct");
+  // The same buffer many times is one region.
+  const SharedBuffer one(64);
+  EXPECT_EQ(pool.submit(count_buffers, std::vector<SharedBuffer>(200, one)).result(kHangGuard),
+            200u);
+  // A worker's result too: the error comes back, the worker goes on.
+  auto too_many_back = pool.submit(make_buffers, detail::kMaxAttachments + 1);
+  EXPECT_CONTAINS(failure_of<ValueError>(too_many_back), "at most 63 distinct");
+  EXPECT_EQ(pool.submit(make_buffers, std::size_t{3}).result(kHangGuard).size(), 3u);
+}
+
 TEST(SharedMemory, SHM_26_BadSizesAndBytesOutsideATaskAreValueErrors) {
   EXPECT_THROW(SharedBuffer(0), ValueError);
   EXPECT_THROW(SharedArray<int>(0), ValueError);

@@ -167,6 +167,7 @@ std::string_view ProcessPoolExecutor::Impl::outcome_bytes(
     region = detail::SharedMapping::adopt(
         std::exchange(descriptors.front(), detail::UniqueFd()).release(),
         static_cast<std::size_t>(ref.size), detail::SharedMapping::Populate::yes);
+    region.drop_descriptor();  // never sent on: the mapping is enough
     descriptors.erase(descriptors.begin());
   }
   if ((ref.flags & wire::kOneShot) != 0) one_shot = ref.slot;

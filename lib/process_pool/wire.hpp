@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "concur/detail/attachments.hpp"
 #include "concur/detail/byte_reader.hpp"
 
 namespace concur::detail::wire {
@@ -49,6 +50,7 @@ static_assert(sizeof(Header) == 24);
 // The most descriptors one frame may carry (the kernel's own limit per
 // message is 253).
 constexpr std::uint16_t kMaxDescriptors = 64;
+static_assert(kMaxAttachments + 1 == kMaxDescriptors);
 
 // Setup: what every worker is told first.
 struct Setup {

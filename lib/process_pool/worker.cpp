@@ -187,6 +187,7 @@ class Regions {
       region =
           SharedMapping::adopt(descriptors.front().release(), static_cast<std::size_t>(ref.size),
                                SharedMapping::Populate::yes);
+      region.drop_descriptor();  // never sent on: the mapping is enough
       descriptors.erase(descriptors.begin());
     }
     if (region.size() < ref.size) corrupt_parent("a call larger than its region");

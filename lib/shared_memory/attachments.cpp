@@ -39,6 +39,11 @@ std::uint32_t Attachments::add(const SharedRegion& region) {
   for (std::size_t i = 0; i < outgoing.size(); ++i) {
     if (outgoing[i] == region) return static_cast<std::uint32_t>(i);
   }
+  if (outgoing.size() == kMaxAttachments) {
+    throw ValueError("concur: a task's arguments or result may refer to at most " +
+                     std::to_string(kMaxAttachments) +
+                     " distinct SharedBuffers or SharedArrays (one descriptor each)");
+  }
   outgoing.push_back(region);
   return static_cast<std::uint32_t>(outgoing.size() - 1);
 }

@@ -69,6 +69,11 @@ void SharedMapping::release() noexcept {
   size_ = 0;
 }
 
+void SharedMapping::drop_descriptor() noexcept {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
 SharedMapping SharedMapping::create(std::size_t size, Populate populate) {
   if (size == 0) throw ValueError("concur: a shared-memory region must have at least one byte");
   CloseUnlessKept fd{::memfd_create("concur-shm", MFD_CLOEXEC | MFD_ALLOW_SEALING)};

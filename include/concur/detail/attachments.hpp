@@ -20,6 +20,11 @@ namespace concur::detail {
 
 using SharedRegion = std::shared_ptr<SharedMapping>;
 
+// The most distinct regions one call or outcome may refer to: a frame
+// carries at most 64 descriptors, one of them perhaps its own payload's
+// region.
+inline constexpr std::size_t kMaxAttachments = 63;
+
 struct Attachments {
   // outgoing: regions an encoding refers to, in index order (one entry per
   // distinct region: two handles to one region stay one region).
@@ -36,7 +41,8 @@ struct Attachments {
   Attachments& operator=(const Attachments&) = delete;
   ~Attachments();  // closes the incoming descriptors nobody took
 
-  // add: the index of `region` among the outgoing ones.
+  // add: the index of `region` among the outgoing ones; ValueError past
+  // kMaxAttachments.
   std::uint32_t add(const SharedRegion& region);
   // take: the region at `index` of the incoming ones, mapped once whatever
   // the number of handles that name it; ValueError if there is no such

@@ -43,6 +43,10 @@ class SharedMapping {
   // otherwise, std::system_error if the mapping cannot be made.
   static SharedMapping adopt(int fd, std::size_t needed, Populate populate = Populate::no);
 
+  // drop_descriptor: keeps the mapping only (the memory stays while it is
+  // mapped), for a region this process will never send on.
+  void drop_descriptor() noexcept;
+
   std::byte* data() const noexcept { return data_; }
   std::size_t size() const noexcept { return size_; }
   int fd() const noexcept { return fd_; }  // -1 once dropped
