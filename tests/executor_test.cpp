@@ -12,6 +12,8 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <unordered_map>
+#include <variant>
 #include <vector>
 
 #include "concur/errors.hpp"
@@ -500,6 +502,67 @@ TEST(AnyExecutorTest, ACallThatCannotCrossProcessesIsRefusedOverAProcessPool) {
   EXPECT_THROW(executor.submit([captured] { return captured.size(); }), ValueError);
   AnyOverThreads threads(1);
   EXPECT_EQ(threads.submit([captured] { return captured.size(); }).result(kHangGuard), 17u);
+}
+
+// --- Conveniences users reached for -----------------------------------------------
+
+TYPED_TEST(ExecutorTest, EXE_24_FuturesAreKeysByIdentity) {
+  auto executor = this->make(2);
+  std::unordered_map<Future<int>, int> input_of;  // Python's {ex.submit(f, x): x for x in xs}
+  for (int x = 0; x < 20; ++x)
+    input_of.emplace(executor->submit(power, x, 2), x);
+  ASSERT_EQ(input_of.size(), 20u);
+  std::vector<Future<int>> futures;
+  for (const auto& [future, x] : input_of)
+    futures.push_back(future);
+  for (const Future<int>& done : as_completed(futures, kHangGuard)) {
+    const auto found = input_of.find(done);
+    ASSERT_NE(found, input_of.end());
+    EXPECT_EQ(done.result(), found->second * found->second);
+  }
+  const Future<int> copy = futures.front();
+  EXPECT_TRUE(copy == futures.front());
+  EXPECT_EQ(std::hash<Future<int>>{}(copy), std::hash<Future<int>>{}(futures.front()));
+  EXPECT_FALSE(futures[0] == futures[1]);
+}
+
+void fail_on_three(int x) {
+  if (x == 3) throw std::invalid_argument("three");
+}
+
+TYPED_TEST(ExecutorTest, EXE_25_MapOverAVoidFunctionYieldsOneStepPerCallAndRethrowsAtItsPlace) {
+  auto executor = this->make(2);
+  const FileCounter ran = this->counter();
+  std::vector<int> xs{0, 1, 2, 3, 4, 5};
+  std::size_t steps = 0;
+  for (std::monostate step : executor->map(by_value([ran](int) { ran.add(); }), xs)) {
+    (void)step;
+    ++steps;
+  }
+  EXPECT_EQ(steps, xs.size());
+  EXPECT_EQ(ran.value(), 6);
+  auto results = executor->map(fail_on_three, xs, MapOptions{.chunksize = 1});
+  std::size_t before_failure = 0;
+  try {
+    for ([[maybe_unused]] std::monostate step : results)
+      ++before_failure;
+    ADD_FAILURE() << "no exception";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "three");
+  }
+  EXPECT_EQ(before_failure, 3u);
+}
+
+TYPED_TEST(ExecutorTest, EXE_26_AMapResultConstructsAContainer) {
+  auto executor = this->make(2);
+  std::vector<int> xs{1, 2, 3, 4};
+  auto results = executor->map(power, xs, xs);
+  const std::vector<int> squares(results.begin(), results.end());
+  EXPECT_EQ(squares, (std::vector<int>{1, 4, 27, 256}));
+  std::vector<Future<int>> futures{executor->submit(power, 2, 3), executor->submit(power, 3, 2)};
+  auto completed = as_completed(futures, kHangGuard);
+  const std::vector<Future<int>> done(completed.begin(), completed.end());
+  EXPECT_EQ(done.size(), 2u);
 }
 
 }  // namespace

@@ -190,6 +190,18 @@ TEST(ByteArchiveTest, ReaderNeverReadsPastItsEnd) {
 // Found by the from_bytes fuzzer: a bool's byte other than 0 or 1 (here
 // std::optional's engaged flag) was undefined behaviour, and cereal's own
 // errors (a variant index out of range) escaped as cereal::Exception.
+TEST(ByteArchiveTest, VectorsOfMonostateRoundTripAndTheirLengthsAreChecked) {
+  const std::vector<std::monostate> three(3);
+  const std::string bytes = to_bytes(three);
+  EXPECT_EQ(from_bytes<std::vector<std::monostate>>(bytes).size(), 3u);
+  // A length with no bytes behind it, and an element that is not a zero.
+  EXPECT_THROW(from_bytes<std::vector<std::monostate>>(to_bytes(std::uint64_t{1} << 40)),
+               ValueError);
+  std::string corrupt = bytes;
+  corrupt.back() = 'x';
+  EXPECT_THROW(from_bytes<std::vector<std::monostate>>(corrupt), ValueError);
+}
+
 TEST(ByteArchiveTest, ABoolStoredAsAnythingButZeroOrOneIsRefused) {
   EXPECT_THROW(from_bytes<bool>(std::string(1, '\x02')), ValueError);
   EXPECT_TRUE(from_bytes<bool>(std::string(1, '\x01')));

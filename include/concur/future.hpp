@@ -374,7 +374,7 @@ class AsCompleted {
     advance();
     return iterator(this);
   }
-  std::default_sentinel_t end() const noexcept { return {}; }
+  iterator end() const noexcept { return iterator(); }
 
  private:
   friend iterator;
@@ -429,3 +429,13 @@ auto as_completed(Range&& futures, const std::chrono::duration<Rep, Period>& tim
 }
 
 }  // namespace concur
+
+// std::hash<Future<T>>: futures as keys, Python's
+// {executor.submit(fn, x): x for x in xs}. A handle hashes as the future it
+// refers to, consistently with ==; empty handles all hash alike.
+template <class T>
+struct std::hash<concur::Future<T>> {
+  std::size_t operator()(const concur::Future<T>& future) const noexcept {
+    return std::hash<const void*>{}(concur::detail::FutureAccess::state(future));
+  }
+};

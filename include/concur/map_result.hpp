@@ -74,7 +74,7 @@ class MapResult {
     advance();
     return iterator(this);
   }
-  std::default_sentinel_t end() const noexcept { return {}; }
+  iterator end() const noexcept { return iterator(); }
 
  private:
   friend iterator;

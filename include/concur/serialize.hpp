@@ -100,6 +100,29 @@ template <concur::detail::PlainStruct T>
 void CEREAL_LOAD_FUNCTION_NAME(concur::detail::InputArchive& ar, T& value) {
   ar.loadBinary(&value, sizeof value);
 }
+// A vector of std::monostate (what map() over a void function yields) is
+// its length and one zero byte per element: cereal writes an empty element
+// as nothing, and the readers' rule that every element takes a byte (which
+// keeps a hostile length from allocating) would refuse it.
+template <class A>
+void CEREAL_SAVE_FUNCTION_NAME(concur::detail::OutputArchive& ar,
+                               const std::vector<std::monostate, A>& values) {
+  ar(make_size_tag(static_cast<size_type>(values.size())));
+  const std::string zeros(values.size(), '\0');
+  ar.saveBinary(zeros.data(), zeros.size());
+}
+template <class A>
+void CEREAL_LOAD_FUNCTION_NAME(concur::detail::InputArchive& ar,
+                               std::vector<std::monostate, A>& values) {
+  size_type size = 0;
+  ar(make_size_tag(size));  // checked against the bytes left
+  for (size_type i = 0; i < size; ++i) {
+    char zero = 1;
+    ar.loadBinary(&zero, 1);
+    if (zero != 0) throw concur::ValueError("concur::deserialize: corrupt input: a monostate");
+  }
+  values.assign(static_cast<std::size_t>(size), std::monostate{});
+}
 }  // namespace cereal
 
 namespace concur {

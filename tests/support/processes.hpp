@@ -145,6 +145,22 @@ constexpr bool under_sanitizer() {
 #endif
 }
 
+// under_thread_sanitizer: whether this build runs under TSan, which checks
+// every byte a big copy moves (hundreds of MiB take minutes).
+constexpr bool under_thread_sanitizer() {
+#if defined(__SANITIZE_THREAD__)
+  return true;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+  return true;
+#else
+  return false;
+#endif
+#else
+  return false;
+#endif
+}
+
 // shared_memory_mappings: this process's mappings of anonymous shared
 // memory (memfd regions), as the lines of /proc/self/maps that name one.
 inline std::multiset<std::string> shared_memory_mappings() {

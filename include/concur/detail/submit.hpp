@@ -10,6 +10,7 @@
 #include <tuple>
 #include <type_traits>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "concur/detail/deadline.hpp"
@@ -54,6 +55,7 @@ void for_each_zipped(Visit&& visit, Ranges&&... ranges) {
 
 // MapChunk: one task of a map(): fn over a batch of argument tuples. A
 // named type (not a lambda) so a process pool can ship the fn inside it.
+// A fn returning void yields std::monostate, one per call (Python's None).
 template <class F, class R, class Args>
 struct MapChunk {
   F fn;
@@ -61,11 +63,20 @@ struct MapChunk {
     std::vector<R> out;
     out.reserve(items.size());
     for (auto& item : items) {
-      out.push_back(std::apply(fn, item));
+      if constexpr (std::is_void_v<decltype(std::apply(fn, item))>) {
+        std::apply(fn, item);
+        out.emplace_back();
+      } else {
+        out.push_back(std::apply(fn, item));
+      }
     }
     return out;
   }
 };
+
+// map_value_t: what map() yields for a call returning Called.
+template <class Called>
+using map_value_t = std::conditional_t<std::is_void_v<Called>, std::monostate, Called>;
 
 // LazyZip: the zipped input ranges of a map() with a buffersize, read a
 // chunk at a time as the results are consumed (Python 3.14 pauses its
@@ -142,8 +153,7 @@ MapResult<R> map_buffered(E& executor, F fn, const MapOptions& options, Deadline
 // items, every chunk submitted before it returns.
 template <class E, class F, class... Ranges>
 auto map_ranges(E& executor, F fn, const MapOptions& options, Ranges&&... ranges) {
-  using R = std::invoke_result_t<F&, std::ranges::range_reference_t<Ranges>...>;
-  static_assert(!std::is_void_v<R>, "map: the function must return a value");
+  using R = map_value_t<std::invoke_result_t<F&, std::ranges::range_reference_t<Ranges>...>>;
   if (options.chunksize < 1) throw ValueError("chunksize must be >= 1");
   const detail::Deadline deadline =
       options.timeout ? detail::deadline_after(*options.timeout) : detail::kNoDeadline;
