@@ -77,6 +77,8 @@ class SharedArray {
   static_assert(std::is_trivially_copyable_v<T> && !std::is_pointer_v<T>,
                 "SharedArray<T>: T must be trivially copyable and not a pointer (the memory is "
                 "seen from other processes, where an address means nothing)");
+  static_assert(alignof(T) <= 4096,
+                "SharedArray<T>: the memory is page-aligned (4096 bytes); T asks for more");
 
  public:
   SharedArray() = default;

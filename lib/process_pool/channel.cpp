@@ -164,9 +164,9 @@ std::string_view ProcessPoolExecutor::Impl::outcome_bytes(
   detail::SharedMapping& region = worker.outcome_regions[ref.slot];
   if ((ref.flags & wire::kNewRegion) != 0) {
     region = {};
-    region = detail::SharedMapping::adopt(
-        std::exchange(descriptors.front(), detail::UniqueFd()).release(),
-        static_cast<std::size_t>(ref.size), detail::SharedMapping::Populate::yes);
+    region = detail::SharedMapping::adopt(descriptors.front().release(),
+                                          static_cast<std::size_t>(ref.size),
+                                          detail::SharedMapping::Populate::yes);
     region.drop_descriptor();  // never sent on: the mapping is enough
     descriptors.erase(descriptors.begin());
   }
@@ -178,7 +178,7 @@ std::string_view ProcessPoolExecutor::Impl::outcome_bytes(
   return {reinterpret_cast<const char*>(region.data()), static_cast<std::size_t>(ref.size)};
 }
 
-bool ProcessPoolExecutor::Impl::outcome(Worker& worker, wire::FrameParser::Frame& frame,
+bool ProcessPoolExecutor::Impl::outcome(Worker& worker, const wire::FrameParser::Frame& frame,
                                         std::vector<detail::UniqueFd> descriptors) {
   if (worker.calls.empty() || !worker.front_started) {
     corrupt(worker, "an outcome for a call it was not running");

@@ -143,7 +143,7 @@ class ProcessPoolExecutor::Impl : public std::enable_shared_from_this<Impl> {
   static std::uint64_t expected_id(const Worker& worker);
   static void check_header(const Worker& worker, const detail::wire::Header& header);
   bool handle_frames(Worker& worker);
-  bool outcome(Worker& worker, wire::FrameParser::Frame& frame,
+  bool outcome(Worker& worker, const wire::FrameParser::Frame& frame,
                std::vector<detail::UniqueFd> descriptors);
   std::string_view outcome_bytes(Worker& worker, const wire::FrameParser::Frame& frame,
                                  std::vector<detail::UniqueFd>& descriptors,

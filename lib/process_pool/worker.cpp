@@ -229,12 +229,14 @@ class Regions {
     return reference;
   }
 
-  // sent_outcome: a one-shot outcome region is let go once its frame is
-  // out (the parent's descriptor keeps the memory until it has read it).
+  // sent_outcome: once the frame is out, the parent has the region's
+  // descriptor: ours is not needed again. A one-shot region is let go
+  // altogether (the parent's descriptor keeps the memory until it has read
+  // it).
   void sent_outcome() {
-    if (outcomes_[last_outcome_slot_].size() > wire::kMaxReusedRegion) {
-      outcomes_[last_outcome_slot_] = {};
-    }
+    SharedMapping& region = outcomes_[last_outcome_slot_];
+    region.drop_descriptor();
+    if (region.size() > wire::kMaxReusedRegion) region = {};
   }
 
  private:

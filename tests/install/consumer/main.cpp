@@ -16,6 +16,9 @@ int main() {
   });
   ready.wait();
   worker.join();
+  const concur::SharedArray<int> shared(4);  // the library's shared memory
+  shared[3] = value;
+  if (shared.size() != 4 || shared[3] != 42) return 1;
   try {
     concur::BoundedSemaphore bounded(1);
     bounded.release();
