@@ -15,12 +15,15 @@ using namespace std::chrono_literals;
 int main() {
   aio::EventLoop loop;
   std::string order;
+  loop.call_later(1ms, [&] { order += "later+1ms "; });
+  // Read after call_later: the deadline below is later than its, however
+  // long this thread is held up in between (the order does not depend on
+  // the machine's speed).
   const auto now = loop.time();
   loop.call_at(now + 3ms, [&] {
     order += "at+3ms ";
     loop.stop();
   });
-  loop.call_later(1ms, [&] { order += "later+1ms "; });
   loop.call_soon([&] { order += "soon1 "; });
   loop.call_soon([&] { order += "soon2 "; });
   loop.run_forever();
