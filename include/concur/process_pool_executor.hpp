@@ -17,6 +17,10 @@
 // (its captures must be values: C++ cannot tell [x] from [&x], so a bare
 // capturing lambda does not compile); arguments and result are
 // concur::Serializable (<concur/serialize.hpp>).
+// Big arguments and results (encoded larger than
+// ProcessPoolOptions::shm_threshold) travel through shared memory the
+// worker reuses, not its socket; concur::SharedBuffer and SharedArray
+// (<concur/shared_memory.hpp>) share memory with tasks without a copy.
 // An exception from a task comes back as the same standard or concur type
 // with the same what(); any other type as RemoteError naming it.
 //
