@@ -105,12 +105,4 @@ BENCHMARK_CAPTURE(WorkerStart, fork, concur::StartMethod::fork)
 
 }  // namespace
 
-// concur::init first: spawned workers re-enter this program here.
-int main(int argc, char** argv) {
-  concur::init(argc, argv);
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+// main(): bench/main_with_init.cpp (concur::init first, for spawned workers).

@@ -129,35 +129,40 @@ inline std::set<std::string> shared_memory_segments() {
   return names;
 }
 
-// under_sanitizer: whether this build runs under ASan or TSan (whose
-// shadow memory needs address space a test may want to limit).
-constexpr bool under_sanitizer() {
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-  return true;
+// CONCUR_TEST_ASAN / CONCUR_TEST_TSAN: 1 in a build under that sanitizer
+// (GCC says so with __SANITIZE_*__, Clang with __has_feature).
+#if defined(__SANITIZE_ADDRESS__)
+#define CONCUR_TEST_ASAN 1
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-  return true;
-#else
-  return false;
+#if __has_feature(address_sanitizer)
+#define CONCUR_TEST_ASAN 1
 #endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define CONCUR_TEST_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define CONCUR_TEST_TSAN 1
+#endif
+#endif
+
+// under_thread_sanitizer: whether this build runs under TSan, which checks
+// every byte a big copy moves (hundreds of MiB take minutes).
+constexpr bool under_thread_sanitizer() {
+#if defined(CONCUR_TEST_TSAN)
+  return true;
 #else
   return false;
 #endif
 }
 
-// under_thread_sanitizer: whether this build runs under TSan, which checks
-// every byte a big copy moves (hundreds of MiB take minutes).
-constexpr bool under_thread_sanitizer() {
-#if defined(__SANITIZE_THREAD__)
-  return true;
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
+// under_sanitizer: whether this build runs under ASan or TSan (whose
+// shadow memory needs address space a test may want to limit).
+constexpr bool under_sanitizer() {
+#if defined(CONCUR_TEST_ASAN)
   return true;
 #else
-  return false;
-#endif
-#else
-  return false;
+  return under_thread_sanitizer();
 #endif
 }
 
